@@ -1,0 +1,129 @@
+"""Read an Airflow DAG file with ``ast``: its dag_id and every task's operator and conn_id.
+
+The source is parsed, never executed, imported or evaluated: a DAG that would run code at
+import time runs nothing here. Problems a learner can cause (a syntax error, an operator the
+lab does not know, a conn_id that is not a literal string) raise ``DagSourceError`` with the
+line number.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from engine.errors import AirflowException
+from engine.lessons import operators
+
+
+class DagSourceError(AirflowException):
+    def __init__(self, message: str, lineno: int | None = None):
+        super().__init__(f"Line {lineno}: {message}" if lineno else message)
+        self.lineno = lineno
+
+
+@dataclass(frozen=True)
+class Task:
+    """One operator call in the DAG file."""
+
+    task_id: str
+    operator: str
+    provider: str
+    conn_arg: str
+    conn_id: str
+    call: str
+    lineno: int
+    conn_lineno: int | None  # the line of the conn_id argument (None when Airflow's default is used)
+
+
+@dataclass(frozen=True)
+class Dag:
+    dag_id: str
+    tasks: tuple[Task, ...]
+    source: str
+    lineno: int
+
+
+def _name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _literal_str(node: ast.expr, what: str) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    raise DagSourceError(
+        f"{what} must be a literal string such as '{what.split()[-1]}_value'; the lab reads the DAG "
+        f"without running it, so it cannot know the value of `{ast.unparse(node)}`.",
+        node.lineno,
+    )
+
+
+def _dag_id(call: ast.Call) -> str | None:
+    if call.args:
+        return _literal_str(call.args[0], "dag_id")
+    for kw in call.keywords:
+        if kw.arg == "dag_id":
+            return _literal_str(kw.value, "dag_id")
+    return None
+
+
+def read_dag(source: str) -> Dag:
+    """Parse ``source`` and return its DAG; raise ``DagSourceError`` for what cannot be read."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise DagSourceError(f"Syntax error: {err.msg}.", err.lineno) from None
+    known = operators()
+    dag_id, dag_line = None, None
+    tasks: list[Task] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name == "DAG" and dag_id is None:
+            dag_id, dag_line = _dag_id(node), node.lineno
+            continue
+        keywords = {kw.arg: kw for kw in node.keywords if kw.arg}
+        conn_kws = [k for k in keywords if k == "conn_id" or k.endswith("_conn_id")]
+        looks_like_operator = name and (name.endswith(("Operator", "Sensor")) or "task_id" in keywords)
+        if not looks_like_operator:
+            continue
+        if name not in known:
+            if conn_kws:
+                raise DagSourceError(
+                    f"The lab does not know the operator `{name}`. Known operators: {', '.join(sorted(known))}.",
+                    node.lineno,
+                )
+            continue
+        spec = known[name]
+        if "task_id" not in keywords:
+            raise DagSourceError(f"`{name}` needs a task_id.", node.lineno)
+        task_id = _literal_str(keywords["task_id"].value, "task_id")
+        conn_kw = keywords.get(spec["conn_arg"])
+        conn_id = _literal_str(conn_kw.value, spec["conn_arg"]) if conn_kw else spec["default_conn_id"]
+        tasks.append(
+            Task(
+                task_id=task_id,
+                operator=name,
+                provider=spec["provider"],
+                conn_arg=spec["conn_arg"],
+                conn_id=conn_id,
+                call=spec["call"],
+                lineno=node.lineno,
+                conn_lineno=conn_kw.value.lineno if conn_kw else None,
+            )
+        )
+    if dag_id is None:
+        raise DagSourceError("No DAG found: the file needs `with DAG('my_dag_id') as dag:` or `DAG(dag_id=...)`.")
+    if not tasks:
+        raise DagSourceError("The DAG has no task that uses a connection.", dag_line)
+    seen: set[str] = set()
+    for task in tasks:
+        if task.task_id in seen:
+            raise DagSourceError(f"Task id {task.task_id!r} has already been added to the DAG.", task.lineno)
+        seen.add(task.task_id)
+    tasks.sort(key=lambda t: t.lineno)
+    return Dag(dag_id=dag_id, tasks=tuple(tasks), source=source, lineno=dag_line or 1)

@@ -1,0 +1,89 @@
+"""Lesson content from ``data/``: the lesson's texts, scenarios, known operators, seed connections.
+
+Everything a learner reads that is not a value of the run lives in YAML files under ``data/``;
+this module only loads it. An instructor adds a scenario by adding a file to
+``data/scenarios/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _load(name: str) -> Any:
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One what-if: a DAG, the environment it runs in, and how the simulated cloud behaves."""
+
+    id: str
+    title: str
+    summary: str
+    description: str
+    dag_source: str
+    dag_file: str
+    notice: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    cloud: dict[str, Any] = field(default_factory=dict)
+    connections: dict[str, dict] = field(default_factory=dict)  # extra connections the scenario stores
+
+
+@lru_cache(maxsize=None)
+def lesson() -> dict[str, Any]:
+    """The lesson's texts (``data/lesson.yaml``)."""
+    return _load("lesson.yaml")
+
+
+@lru_cache(maxsize=None)
+def operators() -> dict[str, dict]:
+    return _load("operators.yaml")
+
+
+@lru_cache(maxsize=None)
+def seed_connections() -> dict[str, dict]:
+    return _load("connections.yaml")
+
+
+@lru_cache(maxsize=None)
+def scenarios() -> dict[str, Scenario]:
+    """Every scenario in ``data/scenarios/``, the lesson first, then by file name."""
+    found: dict[str, Scenario] = {}
+    for path in sorted((DATA_DIR / "scenarios").glob("*.yaml"), key=lambda p: (p.stem != "lesson", p.stem)):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        dag_file = raw["dag"]
+        found[raw["id"]] = Scenario(
+            id=raw["id"],
+            title=raw["title"],
+            summary=raw["summary"],
+            description=raw["description"],
+            dag_source=(DATA_DIR / dag_file).read_text(encoding="utf-8"),
+            dag_file=dag_file,
+            notice=tuple(raw.get("notice") or ()),
+            env={k: str(v) for k, v in (raw.get("env") or {}).items()},
+            cloud=dict(raw.get("cloud") or {}),
+            connections=dict(raw.get("connections") or {}),
+        )
+    return found
+
+
+def scenario(scenario_id: str) -> Scenario:
+    try:
+        return scenarios()[scenario_id]
+    except KeyError:
+        known = ", ".join(scenarios())
+        raise KeyError(f"Unknown scenario {scenario_id!r}. Known scenarios: {known}.") from None
+
+
+@lru_cache(maxsize=None)
+def quiz_bank() -> list[dict]:
+    return _load("quiz.yaml")

@@ -1,0 +1,107 @@
+"""The secrets lookup chain: where Airflow looks for a conn_id, in order.
+
+Airflow asks each backend in turn: the environment variable ``AIRFLOW_CONN_<CONN_ID>`` (a URI,
+or JSON when it starts with ``{``), then the metadata database. A backend that fails is logged
+and skipped, as Airflow does; when none answers, Airflow raises
+``The conn_id `X` isn't defined``. ``resolve_connection`` records every look-up it made.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol
+
+from engine.connection import Connection
+from engine.errors import AirflowException, AirflowNotFoundException
+
+
+class SecretsBackend(Protocol):
+    source: str
+
+    def where(self, conn_id: str) -> str: ...
+
+    def get_connection(self, conn_id: str) -> Connection | None: ...
+
+
+class EnvironmentVariablesBackend:
+    """``AIRFLOW_CONN_<CONN_ID upper-cased>`` holding a URI or a JSON object."""
+
+    source = "environment"
+
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self.environ = os.environ if environ is None else environ
+
+    def where(self, conn_id: str) -> str:
+        return f"AIRFLOW_CONN_{conn_id.upper()}"
+
+    def get_connection(self, conn_id: str) -> Connection | None:
+        value = self.environ.get(self.where(conn_id))
+        if value is None:
+            return None
+        if value.lstrip().startswith("{"):
+            return Connection.from_json(value, conn_id=conn_id)
+        return Connection.from_uri(value, conn_id=conn_id)
+
+
+class MetastoreBackend:
+    """The ``connection`` table of the metadata database."""
+
+    source = "metastore"
+
+    def __init__(self, store):
+        self.store = store
+
+    def where(self, conn_id: str) -> str:
+        return "metadata DB"
+
+    def get_connection(self, conn_id: str) -> Connection | None:
+        return self.store.get(conn_id)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One backend asked for one conn_id: what it answered."""
+
+    source: str
+    where: str
+    found: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved connection and the look-ups that led to it."""
+
+    connection: Connection
+    source: str
+    where: str
+    lookups: tuple[Lookup, ...] = field(default_factory=tuple)
+
+
+class ConnectionNotFound(AirflowNotFoundException):
+    def __init__(self, conn_id: str, lookups: tuple[Lookup, ...]):
+        super().__init__(f"The conn_id `{conn_id}` isn't defined")
+        self.conn_id = conn_id
+        self.lookups = lookups
+
+
+def default_backends(store, environ: Mapping[str, str] | None = None) -> list[SecretsBackend]:
+    """Airflow's default order: environment variables first, then the metadata database."""
+    return [EnvironmentVariablesBackend(environ), MetastoreBackend(store)]
+
+
+def resolve_connection(conn_id: str, backends: list[SecretsBackend]) -> Resolution:
+    """Ask each backend in order; raise ``ConnectionNotFound`` with Airflow's text if none has it."""
+    lookups: list[Lookup] = []
+    for backend in backends:
+        where = backend.where(conn_id)
+        try:
+            conn = backend.get_connection(conn_id)
+        except AirflowException as err:  # Airflow logs and checks the next backend
+            lookups.append(Lookup(backend.source, where, False, str(err)))
+            continue
+        lookups.append(Lookup(backend.source, where, conn is not None))
+        if conn is not None:
+            return Resolution(conn, backend.source, where, tuple(lookups))
+    raise ConnectionNotFound(conn_id, tuple(lookups))

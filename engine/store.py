@@ -1,0 +1,258 @@
+"""The metadata store: Airflow's ``connection`` table, with secrets Fernet-encrypted at rest.
+
+SQLAlchemy 2.x ORM on any database URL (SQLite by default, PostgreSQL for a shared
+deployment). ``password`` and ``extra`` are encrypted before they are written; a wrong key
+gives a ``DecryptionError`` naming the connection and never touches the row.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cryptography.fernet import InvalidToken, MultiFernet
+from sqlalchemy import Boolean, Integer, String, Text, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from engine.connection import CONN_ID_MAX_LEN, Connection
+from engine.crypto import KeySource, load_keys
+from engine.errors import AirflowNotFoundException, DecryptionError, InvalidConnection
+from engine.settings import database_url
+
+# Column sizes of Airflow's connection table.
+MAX_LENGTHS = {"conn_id": CONN_ID_MAX_LEN, "conn_type": 500, "host": 500, "schema": 500, "description": 5000}
+TEXT_LIMIT = 65_535  # login, password and extra are TEXT; we bound them so a paste cannot flood the DB
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ConnectionRow(Base):
+    """A row of the ``connection`` table, shaped like Airflow's."""
+
+    __tablename__ = "connection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conn_id: Mapped[str] = mapped_column(String(CONN_ID_MAX_LEN), unique=True, nullable=False)
+    conn_type: Mapped[str] = mapped_column(String(500), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text().with_variant(String(5000), "sqlite"))
+    host: Mapped[str | None] = mapped_column(String(500))
+    schema: Mapped[str | None] = mapped_column(String(500))
+    login: Mapped[str | None] = mapped_column(Text())
+    password: Mapped[str | None] = mapped_column(Text())
+    port: Mapped[int | None] = mapped_column(Integer())
+    is_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_extra_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[str | None] = mapped_column(Text())
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A row exactly as the database holds it (secrets as Fernet tokens)."""
+
+    id: int
+    conn_id: str
+    conn_type: str
+    description: str | None
+    host: str | None
+    schema: str | None
+    login: str | None
+    password: str | None
+    port: int | None
+    is_encrypted: bool
+    is_extra_encrypted: bool
+    extra: str | None
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite waits for locks instead of failing at once."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def check_lengths(conn: Connection) -> None:
+    """Raise ``InvalidConnection`` when a field is longer than its column allows."""
+    for field, limit in MAX_LENGTHS.items():
+        value = getattr(conn, field)
+        if value is not None and len(value) > limit:
+            raise InvalidConnection(
+                f"The {field} is {len(value)} characters long; the connection table allows at most {limit}."
+            )
+    for field in ("login", "password", "extra"):
+        value = getattr(conn, field)
+        if value is not None and len(value) > TEXT_LIMIT:
+            raise InvalidConnection(f"The {field} is {len(value)} characters long; the lab allows at most {TEXT_LIMIT}.")
+
+
+class ConnectionStore:
+    """Add, read, change, delete and re-encrypt connections in the metadata database."""
+
+    def __init__(self, engine: Engine, fernet: MultiFernet, key_origin: str = "LAB_FERNET_KEY"):
+        self.engine = engine
+        self.fernet = fernet
+        self.key_origin = key_origin
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # -- encryption ----------------------------------------------------------------------
+    def _encrypt(self, value: str | None) -> tuple[str | None, bool]:
+        if not value:
+            return None, False
+        return self.fernet.encrypt(value.encode()).decode(), True
+
+    def _decrypt(self, row: ConnectionRow | StoredRow, field: str) -> str | None:
+        value = getattr(row, field)
+        encrypted = row.is_encrypted if field == "password" else row.is_extra_encrypted
+        if not value or not encrypted:
+            return value
+        try:
+            return self.fernet.decrypt(value.encode()).decode()
+        except InvalidToken:
+            raise DecryptionError(
+                f"Cannot decrypt the {field} of connection `{row.conn_id}`: it was encrypted with a "
+                f"Fernet key that is not among the keys in force ({self.key_origin}). "
+                "Add the old key after the new one (comma-separated) to read it again."
+            ) from None
+
+    def _to_connection(self, row: ConnectionRow | StoredRow) -> Connection:
+        return Connection(
+            conn_id=row.conn_id,
+            conn_type=row.conn_type,
+            description=row.description,
+            host=row.host,
+            schema=row.schema,
+            login=row.login,
+            password=self._decrypt(row, "password"),
+            port=row.port,
+            extra=self._decrypt(row, "extra"),
+        )
+
+    def _fill(self, row: ConnectionRow, conn: Connection) -> None:
+        check_lengths(conn)
+        row.conn_type = conn.conn_type or ""
+        row.description = conn.description
+        row.host = conn.host
+        row.schema = conn.schema
+        row.login = conn.login
+        row.port = conn.port
+        row.password, row.is_encrypted = self._encrypt(conn.password)
+        row.extra, row.is_extra_encrypted = self._encrypt(conn.extra)
+
+    # -- reading -------------------------------------------------------------------------
+    def get(self, conn_id: str) -> Connection | None:
+        """The decrypted connection, or ``None`` when no row has this conn_id."""
+        with self._sessions() as session:
+            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
+            return self._to_connection(row) if row else None
+
+    def rows(self) -> list[StoredRow]:
+        """Every row as stored, ordered by conn_id (no decryption, so a wrong key cannot fail it)."""
+        with self._sessions() as session:
+            rows = session.scalars(select(ConnectionRow).order_by(ConnectionRow.conn_id)).all()
+            return [_stored(r) for r in rows]
+
+    def raw_row(self, conn_id: str) -> StoredRow | None:
+        with self._sessions() as session:
+            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
+            return _stored(row) if row else None
+
+    def list(self) -> list[Connection]:
+        """Every connection, decrypted (raises ``DecryptionError`` on the first that cannot be)."""
+        return [self._to_connection(r) for r in self.rows()]
+
+    def conn_ids(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(ConnectionRow.conn_id).order_by(ConnectionRow.conn_id)))
+
+    # -- writing -------------------------------------------------------------------------
+    def add(self, conn: Connection) -> None:
+        """Insert a new connection; a duplicate conn_id raises and changes nothing."""
+        if not conn.conn_id:
+            raise InvalidConnection("A connection needs a conn_id.")
+        if not conn.conn_type:
+            raise InvalidConnection("A connection needs a conn_type.")
+        row = ConnectionRow(conn_id=conn.conn_id)
+        self._fill(row, conn)
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            raise InvalidConnection(f"A connection with `conn_id`={conn.conn_id} already exists.") from None
+
+    def update(self, conn: Connection) -> None:
+        """Replace the fields of an existing connection (in one transaction)."""
+        if not conn.conn_type:
+            raise InvalidConnection("A connection needs a conn_type.")
+        check_lengths(conn)
+        with self._sessions.begin() as session:
+            row = session.scalar(
+                select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id).with_for_update()
+            )
+            if row is None:
+                raise AirflowNotFoundException(f"The conn_id `{conn.conn_id}` isn't defined")
+            self._fill(row, conn)
+
+    def save(self, conn: Connection) -> None:
+        """Add, or update when the conn_id exists."""
+        if self.raw_row(conn.conn_id) is None:
+            self.add(conn)
+        else:
+            self.update(conn)
+
+    def seed_if_empty(self, connections: dict[str, dict]) -> list[str]:
+        """On a first start (an empty table), add the given connections; returns the ids added."""
+        if self.conn_ids():
+            return []
+        for conn_id, fields in connections.items():
+            self.add(Connection(conn_id=conn_id, **fields))
+        return list(connections)
+
+    def delete(self, conn_id: str) -> None:
+        with self._sessions.begin() as session:
+            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
+            if row is None:
+                raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
+            session.delete(row)
+
+    def rotate(self) -> int:
+        """Re-encrypt every secret with the first key; returns how many rows changed.
+
+        All rows are decrypted before any is written, so a key that cannot read one row
+        leaves every row as it was.
+        """
+        with self._sessions.begin() as session:
+            rows = session.scalars(select(ConnectionRow).with_for_update()).all()
+            for row in rows:  # check first: fail before writing anything
+                self._decrypt(row, "password")
+                self._decrypt(row, "extra")
+            changed = 0
+            for row in rows:
+                touched = False
+                if row.password and row.is_encrypted:
+                    row.password = self.fernet.rotate(row.password.encode()).decode()
+                    touched = True
+                if row.extra and row.is_extra_encrypted:
+                    row.extra = self.fernet.rotate(row.extra.encode()).decode()
+                    touched = True
+                changed += touched
+            return changed
+
+
+def _stored(row: ConnectionRow) -> StoredRow:
+    return StoredRow(**{c: getattr(row, c) for c in StoredRow.__dataclass_fields__})
+
+
+def open_store(environ=os.environ) -> tuple[ConnectionStore, KeySource]:
+    """The store configured by ``LAB_DATABASE_URL``/``LAB_HOME`` and ``LAB_FERNET_KEY``."""
+    keys = load_keys(environ)
+    return ConnectionStore(make_engine(database_url(environ)), keys.fernet, keys.origin), keys

@@ -1,0 +1,51 @@
+"""The DAG reader: ast only, never executing the learner's source."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.dag import DagSourceError, read_dag
+from engine.lessons import scenario
+
+
+def test_the_seed_dag_is_read_from_its_source():
+    dag = read_dag(scenario("lesson").dag_source)
+    assert dag.dag_id == "example_dag"
+    (task,) = dag.tasks
+    assert (task.task_id, task.operator, task.conn_arg, task.conn_id, task.conn_lineno) == (
+        "bq_task", "BigQueryInsertJobOperator", "gcp_conn_id", "my_gcp_conn", 8)
+
+
+def test_a_missing_conn_arg_uses_airflows_default():
+    dag = read_dag("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t', configuration={})\n")
+    assert dag.tasks[0].conn_id == "google_cloud_default" and dag.tasks[0].conn_lineno is None
+
+
+@pytest.mark.parametrize(
+    "source, words, line",
+    [
+        ("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t',\n", "Syntax error", 2),
+        ("with DAG('d') as dag:\n    X = 'c'\n    BigQueryInsertJobOperator(task_id='t', gcp_conn_id=X)\n",
+         "literal string", 3),
+        ("with DAG('d') as dag:\n    MysteryOperator(task_id='t', my_conn_id='c')\n", "does not know the operator", 2),
+        ("BigQueryInsertJobOperator(task_id='t', gcp_conn_id='c')\n", "No DAG found", None),
+        ("with DAG('d') as dag:\n    pass\n", "no task", 1),
+        ("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t')\n    BigQueryInsertJobOperator(task_id='t')\n",
+         "already been added", 3),
+    ],
+)
+def test_bad_sources_get_a_message_with_the_line(source, words, line):
+    with pytest.raises(DagSourceError, match=words) as info:
+        read_dag(source)
+    assert info.value.lineno == line
+
+
+def test_code_in_the_dag_is_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    source = (
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('x')\n"
+        f"__import__('os').system('touch {marker}')\n"
+        "with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t', gcp_conn_id='c')\n"
+    )
+    assert read_dag(source).tasks[0].conn_id == "c"
+    assert not marker.exists()

@@ -1,0 +1,42 @@
+"""Masking: passwords and sensitive extras never leave the engine in clear."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.connection import Connection
+from engine.masking import MASK, SENSITIVE_WORDS, is_sensitive, mask_extra, redact
+
+
+@pytest.mark.parametrize("word", sorted(SENSITIVE_WORDS))
+def test_every_sensitive_word_masks_a_key_that_contains_it(word):
+    assert is_sensitive(f"my_{word.upper()}_field")
+    assert mask_extra({f"x_{word}": "value"}) == {f"x_{word}": MASK}
+
+
+def test_ordinary_keys_are_shown():
+    assert mask_extra({"project": "p", "region_name": "eu"}) == {"project": "p", "region_name": "eu"}
+
+
+def test_nested_sensitive_values_are_masked_whole():
+    assert mask_extra({"keyfile_dict": {"private_key": "k", "client_email": "e"}}) == {"keyfile_dict": MASK}
+    assert mask_extra({"outer": {"api_key": "k", "x": 1}}) == {"outer": {"api_key": MASK, "x": 1}}
+
+
+def test_connection_repr_and_masked_dict_hide_secrets():
+    conn = Connection(conn_id="c", conn_type="http", password="hunter2-secret",
+                      extra={"token": "tok-123456", "keyfile_dict": json.dumps({"private_key": "PK-998877"}),
+                             "timeout": 5})
+    shown = repr(conn) + json.dumps(conn.masked_dict())
+    for secret in ("hunter2-secret", "tok-123456", "PK-998877"):
+        assert secret not in shown
+    assert conn.masked_dict()["extra"]["timeout"] == 5
+
+
+def test_redact_finds_secrets_inside_free_text():
+    conn = Connection(conn_id="c", conn_type="http", password="p@ss word!", extra={"api_key": "abcdef"})
+    text = "login failed for p@ss word! (p%40ss%20word%21) with key abcdef"
+    assert conn.redact(text) == f"login failed for {MASK} ({MASK}) with key {MASK}"
+    assert redact("nothing here", []) == "nothing here"

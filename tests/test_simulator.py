@@ -1,0 +1,187 @@
+"""The recorded run reproduces the lesson, step by step, from live objects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.connection import Connection
+from engine.dag import read_dag
+from engine.flow import describe, flow_graph, node_states
+from engine.lessons import scenario
+from engine.secrets import default_backends
+from engine.simulator import Ids, Runner, run, run_scenario
+from engine.views import changed_cells, column_for_step, process_rows, tracker_values, variable_tracker
+
+# The seed's process table and status tracker, word for word (../shared/seed/lesson-reference.md).
+SEED_PROCESS_TABLE = [
+    (1, "DAG starts execution", "N/A", "DAG loaded, task ready", "Ready to run task"),
+    (2, "Task requests connection", "my_gcp_conn", "Fetch connection details from Airflow metadata DB",
+     "Connection details retrieved"),
+    (3, "Airflow creates client session", "my_gcp_conn", "Session object created with credentials",
+     "Session ready for API calls"),
+    (4, "Task executes cloud API call", "my_gcp_conn", "Session used to send request", "Cloud job started successfully"),
+    (5, "Task completes", "my_gcp_conn", "Session closed", "Resources freed"),
+    (6, "DAG run ends", "N/A", "All tasks finished", "DAG run successful"),
+]
+SEED_TRACKER = {
+    "connection_details": ["None", "Credentials and config loaded", "Same", "Same", "None (released)"],
+    "session": ["None", "None", "Client session object created", "Session closed", "None"],
+    "task_status": ["Not started", "Waiting for connection", "Running", "Completed", "Success"],
+}
+SEED_COLUMNS = ["Start", "After Step 2", "After Step 3", "After Step 5", "Final"]
+
+
+@pytest.fixture
+def lesson_trace(lesson_store):
+    return run_scenario(scenario("lesson"), lesson_store)
+
+
+def test_process_table_equals_the_seeds(lesson_trace):
+    rows = process_rows(lesson_trace)
+    assert [tuple(r.values()) for r in rows] == SEED_PROCESS_TABLE
+    assert list(rows[0]) == ["Step", "Action", "Connection ID Used", "Airflow Internal State", "Result"]
+
+
+def test_variable_tracker_equals_the_seeds(lesson_trace):
+    frame = variable_tracker(lesson_trace)
+    assert list(frame.columns) == SEED_COLUMNS
+    assert {v: list(frame.loc[v]) for v in frame.index} == SEED_TRACKER
+
+
+def test_every_step_tracker_has_a_column_per_step(lesson_trace):
+    frame = variable_tracker(lesson_trace, every_step=True)
+    assert list(frame.columns) == ["Start"] + [f"After Step {n}" for n in range(1, 6)] + ["Final"]
+    assert frame.loc["session", "After Step 4"] == "Same"
+    assert "After Step 4" not in changed_cells(lesson_trace, every_step=True)["session"]
+    assert "After Step 3" in changed_cells(lesson_trace, every_step=True)["session"]
+
+
+def test_session_is_created_at_step_3_and_closed_at_step_5(lesson_trace):
+    states = [snap["session"].state for snap in lesson_trace.snapshots]
+    assert states == ["absent", "absent", "absent", "open", "open", "closed", "released"]
+    assert "bigquery.Client" in lesson_trace.value("session", 3).detail
+
+
+def test_the_snapshot_reads_the_live_connection(lesson_store):
+    conn = lesson_store.get("my_gcp_conn")
+    conn.description = "edited by the learner"
+    lesson_store.update(conn)
+    trace = run_scenario(scenario("lesson"), lesson_store)
+    assert "edited by the learner" in trace.value("connection_details", 2).detail
+
+
+def test_missing_conn_id_fails_at_step_2_before_a_session_exists(lesson_store):
+    source = scenario("lesson").dag_source.replace("my_gcp_conn", "no_such_conn")
+    trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
+    failed = trace.failed_step
+    assert failed.number == 2 and failed.kind == "request_connection"
+    assert failed.result == "The conn_id `no_such_conn` isn't defined"
+    assert failed.error_type == "AirflowNotFoundException"
+    assert all(snap["session"].state in ("absent", "released") for snap in trace.snapshots)
+    assert trace.steps[-1].result == "DAG run failed" and not trace.succeeded
+    assert trace.value("task_status", len(trace.steps)).text == "Failed"
+    assert node_states(trace, 2)["retrieve"] == "failed"
+    assert node_states(trace, 4)["session"] == "pending"
+
+
+def test_runner_advances_one_step_at_a_time(lesson_store):
+    dag = read_dag(scenario("lesson").dag_source)
+    runner = Runner(dag, default_backends(lesson_store, {}))
+    first = runner.step()
+    assert first.number == 1 and len(runner.snapshots) == 2
+    assert runner.snapshots[-1]["connection_details"].state == "absent"
+    runner.step()
+    assert runner.snapshots[-1]["connection_details"].state == "loaded"
+    assert runner.frames[0].session is None
+    while runner.step():
+        pass
+    assert runner.step() is None and len(runner.steps) == 6
+
+
+def test_a_job_error_still_closes_the_session(lesson_store):
+    dag = read_dag(scenario("lesson").dag_source)
+    trace = run(dag, default_backends(lesson_store, {}), {"job_error": "400 Syntax error: Unexpected end of input"})
+    assert trace.failed_step.number == 4
+    assert trace.value("session", 5).state == "closed"
+    assert trace.step(5).action == "Task fails"
+
+
+def test_the_same_scenario_and_store_give_the_same_trace(lesson_store):
+    a = run_scenario(scenario("lesson"), lesson_store)
+    b = run_scenario(scenario("lesson"), lesson_store)
+    assert a == b
+    assert a.step(4).facts["job_id"].startswith("airflow_example_dag_bq_task_2026_01_01T00_00_00_00_00_")
+
+
+def test_ids_are_injectable():
+    assert Ids("x")("job_") != Ids("y")("job_") and Ids("x")("job_") == Ids("x")("job_")
+
+
+def test_no_secret_appears_in_any_recorded_text(lesson_store):
+    conn = lesson_store.get("my_gcp_conn")
+    conn.password = "s3cret-pass-word"
+    lesson_store.update(conn)
+    trace = run_scenario(scenario("lesson"), lesson_store)
+    dumped = json.dumps([s.__dict__ for s in trace.steps], default=str) + json.dumps(
+        [{k: v.__dict__ for k, v in snap.items()} for snap in trace.snapshots])
+    for secret in ("s3cret-pass-word", "PRACTICE-ONLY-NOT-A-REAL-KEY"):
+        assert secret not in dumped
+
+
+def test_env_var_answers_before_the_metadata_db(lesson_store):
+    dag = read_dag(scenario("lesson").dag_source)
+    env = {"AIRFLOW_CONN_MY_GCP_CONN": Connection(conn_type="google_cloud_platform", extra={
+        "project": "env-project", "key_path": "/keys/lab.json"}).get_uri()}
+    trace = run(dag, default_backends(lesson_store, env))
+    assert trace.step(2).internal_state == "Fetch connection details from environment variable AIRFLOW_CONN_MY_GCP_CONN"
+    assert "env-project" in trace.step(3).narration
+
+
+@pytest.mark.parametrize("extra, error_type, words", [
+    ({"keyfile_dict": "{not json"}, "AirflowException", "Invalid key JSON."),
+    ({"keyfile_dict": json.dumps({"client_email": "a@b", "token_uri": "t"})}, "KeyError", "'private_key'"),
+    ({"key_path": "/k.p12"}, "AirflowException", "Legacy P12 key file are not supported"),
+    ({"key_path": "/k.json", "keyfile_dict": '{"a": 1}'}, "AirflowException", "mutually exclusive"),
+    ({}, "DefaultCredentialsError", "default credentials were not found"),
+])
+def test_a_malformed_google_connection_fails_at_step_3(store, extra, error_type, words):
+    store.add(Connection(conn_id="my_gcp_conn", conn_type="google_cloud_platform", extra=extra))
+    trace = run_scenario(scenario("lesson"), store)
+    failed = trace.failed_step
+    assert failed.number == 3 and failed.error_type == error_type and words in failed.result
+    assert trace.step(4).action == "Task fails" and trace.step(4).internal_state == "No session was created"
+
+
+def test_prefixed_google_extras_are_read_too(store):
+    store.add(Connection(conn_id="my_gcp_conn", conn_type="google_cloud_platform", extra={
+        "extra__google_cloud_platform__project": "prefixed", "extra__google_cloud_platform__key_path": "/a.json"}))
+    trace = run_scenario(scenario("lesson"), store)
+    assert trace.succeeded and "prefixed" in trace.step(3).narration
+
+
+def test_two_tasks_get_a_tracker_row_each(lesson_store):
+    source = ("with DAG('two') as dag:\n"
+              "    BigQueryInsertJobOperator(task_id='a', gcp_conn_id='my_gcp_conn')\n"
+              "    BigQueryInsertJobOperator(task_id='b', gcp_conn_id='my_gcp_conn')\n")
+    trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
+    assert len(trace.steps) == 10
+    assert "session (a)" in trace.variables and "session (b)" in trace.variables
+    assert process_rows(trace)[1]["Task"] == "a"
+    assert trace.value("session (a)", 5).state == "closed" and trace.value("session (b)", 5).state == "absent"
+
+
+def test_flow_marks_the_current_node_by_border_and_text(lesson_trace):
+    source = flow_graph(lesson_trace, 3).source
+    line = next(ln for ln in source.splitlines() if ln.strip().startswith("session ["))
+    assert "peripheries=2" in line and "▶" in line
+    assert "happening now" in describe(lesson_trace, 3)
+    assert node_states(lesson_trace, 0)["use_conn_id"] == "pending"
+    assert set(node_states(lesson_trace, 6).values()) == {"done", "current"}
+
+
+def test_tracker_column_for_each_step(lesson_trace):
+    assert [column_for_step(lesson_trace, n) for n in range(7)] == [
+        "Start", "Start", "After Step 2", "After Step 3", "After Step 3", "After Step 5", "Final"]
+    assert tracker_values(lesson_trace)["session"]["After Step 5"] == "Session closed"

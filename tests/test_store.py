@@ -1,0 +1,134 @@
+"""The metadata store: encryption at rest, key rotation, a wrong key, field limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from cryptography.fernet import Fernet
+
+from engine.connection import Connection
+from engine.crypto import load_keys, parse_keys
+from engine.errors import AirflowException, AirflowNotFoundException, DecryptionError, InvalidConnection
+from engine.store import ConnectionStore, make_engine, open_store
+
+SECRET = "pa55-w0rd-for-practice"
+KEYFILE_SECRET = "PRACTICE-PRIVATE-KEY-MATERIAL"
+
+
+def practice_connection(conn_id="c1"):
+    return Connection(conn_id=conn_id, conn_type="google_cloud_platform", login="me", password=SECRET,
+                      extra={"project": "p", "keyfile_dict": json.dumps({"private_key": KEYFILE_SECRET})})
+
+
+def test_password_and_extra_are_encrypted_at_rest(store, db_path):
+    store.add(practice_connection())
+    raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))  # db, -wal, -shm
+    assert raw and SECRET.encode() not in raw
+    assert KEYFILE_SECRET.encode() not in raw
+    row = store.raw_row("c1")
+    assert row.is_encrypted and row.is_extra_encrypted
+    assert row.password != SECRET and row.password.startswith("gAAAAA")
+    assert store.get("c1") == practice_connection()
+
+
+def test_sqlite_file_holds_no_secret_after_the_engine_is_closed(store, db_path):
+    store.add(practice_connection())
+    store.engine.dispose()
+    for path in db_path.parent.glob(db_path.name + "*"):
+        assert SECRET.encode() not in path.read_bytes()
+
+
+def test_a_connection_without_secrets_is_not_marked_encrypted(store):
+    store.add(Connection(conn_id="plain", conn_type="http", host="example.org"))
+    row = store.raw_row("plain")
+    assert (row.password, row.is_encrypted, row.extra, row.is_extra_encrypted) == (None, False, None, False)
+
+
+def test_duplicate_conn_id_is_refused_and_the_first_is_kept(store):
+    store.add(practice_connection())
+    with pytest.raises(InvalidConnection, match="already exists"):
+        store.add(Connection(conn_id="c1", conn_type="http", host="other"))
+    assert store.get("c1").conn_type == "google_cloud_platform"
+
+
+def test_wrong_key_names_the_connection_and_leaves_the_row(db_path, key):
+    url = f"sqlite:///{db_path}"
+    ConnectionStore(make_engine(url), parse_keys(key)).add(practice_connection())
+    other = ConnectionStore(make_engine(url), parse_keys(Fernet.generate_key().decode()))
+    before = other.raw_row("c1")
+    with pytest.raises(DecryptionError, match="connection `c1`"):
+        other.get("c1")
+    with pytest.raises(DecryptionError):
+        other.rotate()
+    assert other.raw_row("c1") == before
+    assert SECRET not in str(before)
+
+
+def test_rotation_re_encrypts_with_the_first_key(db_path):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    url = f"sqlite:///{db_path}"
+    ConnectionStore(make_engine(url), parse_keys(old)).add(practice_connection())
+    both = ConnectionStore(make_engine(url), parse_keys(f"{new},{old}"))
+    assert both.get("c1").password == SECRET  # any key decrypts
+    assert both.rotate() == 1
+    only_new = ConnectionStore(make_engine(url), parse_keys(new))
+    assert only_new.get("c1") == practice_connection()
+    with pytest.raises(DecryptionError):
+        ConnectionStore(make_engine(url), parse_keys(old)).get("c1")
+
+
+@pytest.mark.parametrize("field, limit", [("host", 500), ("schema", 500), ("description", 5000), ("conn_type", 500)])
+def test_a_field_longer_than_its_column_is_refused(store, field, limit):
+    conn = Connection(**{"conn_id": "long", "conn_type": "http", field: "x" * (limit + 1)})
+    with pytest.raises(InvalidConnection, match=f"at most {limit}"):
+        store.add(conn)
+    assert store.raw_row("long") is None
+
+
+def test_update_and_delete(store):
+    store.add(practice_connection())
+    changed = practice_connection()
+    changed.host = "new-host"
+    store.update(changed)
+    assert store.get("c1").host == "new-host"
+    store.delete("c1")
+    assert store.get("c1") is None
+    with pytest.raises(AirflowNotFoundException, match="The conn_id `c1` isn't defined"):
+        store.delete("c1")
+
+
+def test_first_start_generates_a_private_key_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_HOME", str(tmp_path / "home"))
+    store, keys = open_store()
+    assert keys.created and keys.origin.endswith("fernet.key")
+    assert stat.S_IMODE(os.stat(keys.origin).st_mode) == 0o600
+    store.add(practice_connection())
+    assert (tmp_path / "home" / "lab.db").exists()
+    _, again = open_store()
+    assert not again.created and again.origin == keys.origin
+    assert open_store()[0].get("c1").password == SECRET
+
+
+def test_lab_fernet_key_and_database_url_are_used(tmp_path, monkeypatch, key):
+    monkeypatch.setenv("LAB_FERNET_KEY", key)
+    monkeypatch.setenv("LAB_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    store, keys = open_store()
+    assert keys.origin == "LAB_FERNET_KEY"
+    store.add(practice_connection())
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "lab_home" / "fernet.key").exists()
+
+
+def test_a_malformed_key_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("LAB_FERNET_KEY", "not-a-key")
+    with pytest.raises(AirflowException, match="Fernet"):
+        load_keys()
+
+
+def test_seeding_happens_only_on_an_empty_store(store):
+    assert store.seed_if_empty({"a": {"conn_type": "http"}}) == ["a"]
+    assert store.seed_if_empty({"b": {"conn_type": "http"}}) == []
+    assert store.conn_ids() == ["a"]
