@@ -47,8 +47,9 @@ def describe(trace: Trace, step: int) -> str:
 
 def flow_graph(trace: Trace, step: int, direction: str = "TB") -> graphviz.Digraph:
     states = node_states(trace, step)
-    graph = graphviz.Digraph("process_flow", graph_attr={"rankdir": direction, "bgcolor": "transparent"})
-    graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12")
+    graph = graphviz.Digraph("process_flow", graph_attr={"rankdir": direction, "bgcolor": "transparent", "ranksep": "0.25", "nodesep": "0.2"})
+    graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12", height="0.35",
+               width="2.8", margin="0.08,0.04")
     graph.attr("edge", color="#80868b")
     flow = lesson()["flow"]
     for node in flow:

@@ -101,3 +101,43 @@ def column_for_step(trace: Trace, step: int, every_step: bool = False) -> str | 
         if index <= step:
             label = name
     return label
+
+
+# -- stepping aids: what changes next, and checking a learner's prediction -----------------
+NOTHING_CHANGES = "Nothing changes"
+
+
+def changes_at(trace: Trace, step: int) -> list[tuple[str, str, str]]:
+    """(variable, before, after) for each tracked variable whose state changes at ``step``."""
+    before, after = trace.snapshots[step - 1], trace.snapshots[step]
+    return [(v, before[v].text, after[v].text) for v in trace.variables if before[v] != after[v]]
+
+
+def prediction_choices(trace: Trace) -> dict[str, list[str]]:
+    """variable → the values it can take (the lesson's words), for a learner's prediction."""
+    words = lesson()["variables"]
+    choices = {}
+    for variable in trace.variables:
+        base = variable.split(" (")[0]
+        choices[variable] = list(dict.fromkeys(words[base].values()))
+    return choices
+
+
+def check_prediction(trace: Trace, step: int, variable: str, value: str) -> tuple[bool, str]:
+    """Whether "``variable`` becomes ``value`` at ``step``" is right, and what really happens."""
+    changes = changes_at(trace, step)
+    if variable == NOTHING_CHANGES:
+        right = not changes
+    else:
+        right = any(v == variable and after == value for v, _, after in changes)
+    if not changes:
+        truth = f"At step {step} no tracked variable changes."
+    else:
+        truth = f"At step {step}: " + "; ".join(f"{v} goes from “{b}” to “{a}”" for v, b, a in changes) + "."
+    return right, truth
+
+
+def step_of_kind(trace: Trace, kind: str) -> int | None:
+    """The number of the first step of a kind (dag_start, request_connection, …), if the run has one."""
+    step = trace.first(kind)
+    return step.number if step else None

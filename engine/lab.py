@@ -1,0 +1,78 @@
+"""What the pages need from the engine, with no Streamlit: the store, the current trace,
+and the reading of a step or scenario from a URL.
+
+The store is opened once per configuration (process-wide); a trace is computed once per
+scenario, DAG source and state of the store, and then only replayed by index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+
+from engine.crypto import load_keys
+from engine.lessons import scenario, scenarios, seed_connections
+from engine.settings import database_url
+from engine.simulator import Trace, run_scenario
+from engine.store import ConnectionStore, make_engine
+
+
+@lru_cache(maxsize=8)
+def _open(url: str, key_env: str | None, home: str | None) -> tuple[ConnectionStore, str, bool]:
+    environ = {k: v for k, v in (("LAB_DATABASE_URL", url), ("LAB_FERNET_KEY", key_env), ("LAB_HOME", home)) if v}
+    keys = load_keys(environ)
+    store = ConnectionStore(make_engine(url), keys.fernet, keys.origin)
+    store.seed_if_empty(seed_connections())
+    return store, keys.origin, keys.created
+
+
+def get_store(environ=os.environ) -> ConnectionStore:
+    """The store configured by the environment, opened (and seeded on a first start) once."""
+    return _open(database_url(environ), environ.get("LAB_FERNET_KEY"), environ.get("LAB_HOME"))[0]
+
+
+def key_origin(environ=os.environ) -> tuple[str, bool]:
+    """Where the Fernet key in force comes from, and whether this start generated it."""
+    _, origin, created = _open(database_url(environ), environ.get("LAB_FERNET_KEY"), environ.get("LAB_HOME"))
+    return origin, created
+
+
+def store_fingerprint(store: ConnectionStore) -> str:
+    """Changes whenever any stored connection changes (Fernet tokens differ on every write)."""
+    digest = hashlib.sha256()
+    for row in store.rows():
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _trace(scenario_id: str, dag_source: str | None, store: ConnectionStore, fingerprint: str) -> Trace:
+    return run_scenario(scenario(scenario_id), store, dag_source)
+
+
+def current_trace(scenario_id: str, dag_source: str | None = None, environ=os.environ) -> Trace:
+    """The recorded run of a scenario against the current store (computed once per store state)."""
+    store = get_store(environ)
+    return _trace(scenario_id, dag_source, store, store_fingerprint(store))
+
+
+def parse_step(raw: str | None, total: int, default: int = 1) -> tuple[int, str | None]:
+    """A step from the URL: the nearest valid step, and a notice when the raw value was not one."""
+    if raw is None or raw == "":
+        return default, None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        return default, f"“{raw}” is not a step number; showing step {default} of {total}."
+    if value < 1:
+        return 1, f"There is no step {value}; showing step 1 of {total}."
+    if value > total:
+        return total, f"There is no step {value}; this run has {total} steps, showing step {total}."
+    return value, None
+
+
+def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str | None]:
+    if raw is None or raw == "" or raw in scenarios():
+        return raw or default, None
+    return default, f"There is no scenario “{raw}”; showing “{scenario(default).title}”."

@@ -1,0 +1,79 @@
+"""The quiz: questions from ``data/quiz.yaml``, answer keys computed from a recorded run.
+
+A question never stores its right option as a letter: it says how the answer follows from a
+run (``first_step_where``, ``value_after``, ``step_changed_by_conn_id``), and the engine works
+it out from the run of the question's scenario against the lesson's own connections. So an
+answer key cannot drift from what the lab shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.fernet import Fernet
+
+from engine.connection import Connection
+from engine.crypto import parse_keys
+from engine.lessons import quiz_bank, scenario, seed_connections
+from engine.simulator import Trace, run_scenario
+from engine.store import ConnectionStore, make_engine
+from engine.views import process_rows
+
+CHANGED_CONN_ID = "a_conn_id_nobody_defined"
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    answer: str  # the right option's text
+    step: int  # the step the question is about
+    scenario: str
+
+
+def reference_store(scenario_id: str) -> ConnectionStore:
+    """A fresh in-memory store holding the lesson's practice connections (and the scenario's)."""
+    store = ConnectionStore(make_engine("sqlite://"), parse_keys(Fernet.generate_key().decode()))
+    for conn_id, fields in {**seed_connections(), **scenario(scenario_id).connections}.items():
+        store.add(Connection(conn_id=conn_id, **fields))
+    return store
+
+
+@lru_cache(maxsize=None)
+def reference_trace(scenario_id: str, dag_source: str | None = None) -> Trace:
+    return run_scenario(scenario(scenario_id), reference_store(scenario_id), dag_source)
+
+
+def _with_conn_id(trace: Trace, new_id: str) -> str:
+    """The DAG's source with its first task's conn_id literal replaced."""
+    task = trace.dag.tasks[0]
+    lines = trace.dag.source.splitlines(keepends=True)
+    i = task.conn_lineno - 1
+    lines[i] = lines[i].replace(repr(task.conn_id), repr(new_id)).replace(f'"{task.conn_id}"', repr(new_id))
+    return "".join(lines)
+
+
+def compute_answer(rule: dict, scenario_id: str) -> AnswerKey:
+    """Work a rule out from the scenario's recorded run."""
+    trace = reference_trace(scenario_id)
+    (kind, args), = rule.items()
+    if kind == "first_step_where":
+        step = next(i for i in range(1, len(trace.snapshots))
+                    if trace.value(args["variable"], i).state == args["state"])
+        return AnswerKey(f"Step {step}", step, scenario_id)
+    if kind == "value_after":
+        return AnswerKey(trace.value(args["variable"], args["step"]).text, args["step"], scenario_id)
+    if kind == "step_changed_by_conn_id":
+        changed = reference_trace(scenario_id, _with_conn_id(trace, CHANGED_CONN_ID))
+        before, after = process_rows(trace), process_rows(changed)
+        step = next(i + 1 for i, (a, b) in enumerate(zip(before, after)) if a != b)
+        return AnswerKey(f"Step {step}", step, scenario_id)
+    raise ValueError(f"Unknown answer rule {kind!r}")
+
+
+def questions(scenario_id: str | None = None) -> list[dict]:
+    """The questions of the bank, those of one scenario when it is given."""
+    return [q for q in quiz_bank() if scenario_id is None or q["scenario"] == scenario_id]
+
+
+def answer_key(question: dict) -> AnswerKey:
+    return compute_answer(question["answer"], question["scenario"])

@@ -1,0 +1,8 @@
+"""Mode 1: the seven-node process flow, the current step's node highlighted."""
+
+from app import setup, show_flow, show_step_card, stepper
+
+trace, _ = setup("Process flow", "🔀")
+step = stepper(trace)
+show_flow(trace, step)
+show_step_card(trace, step)

@@ -1,0 +1,12 @@
+"""Mode 5: connection_details, session and task_status across the run."""
+
+import streamlit as st
+
+from app import EVERY_STEP, setup, show_tracker, show_variables, stepper
+
+trace, _ = setup("Variable tracker", "🔎")
+step = stepper(trace)
+every = st.toggle("Show a column after every step", key=EVERY_STEP)
+show_tracker(trace, step, every)
+st.markdown(f"#### After step {step}")
+show_variables(trace, step)
