@@ -14,7 +14,7 @@ import time
 import streamlit as st
 
 from engine import lab
-from engine.flow import STATES, describe, flow_graph
+from engine.flow import STATES, describe, flow_graph, flow_svg
 from engine.lessons import lesson, scenario, scenarios
 from engine.simulator import Trace
 from engine.views import (
@@ -217,20 +217,27 @@ def predict_box(trace: Trace, step: int) -> None:
         st.info("This is the last step: nothing left to predict.")
         return
     choices = prediction_choices(trace)
-    with st.form("prediction"):
+    with st.container(border=True):
         st.markdown(f"**Predict step {step + 1}:** which tracked variable changes, and to what?")
         variable = st.selectbox("Variable", [NOTHING_CHANGES, *choices], key="predict_variable")
         values = sorted({v for vals in choices.values() for v in vals})
         value = st.selectbox("Becomes", values, key="predict_value", help="Ignored when nothing changes.")
-        if st.form_submit_button(f"Reveal step {step + 1}"):
-            ss[PREDICTION] = check_prediction(trace, step + 1, variable, value)
-            ss[STEP] = step + 1
-            st.rerun()
+        st.button(f"Reveal step {step + 1}", key="predict_reveal", type="primary", on_click=_reveal,
+                  args=(trace, step, variable, value))
+
+
+def _reveal(trace: Trace, step: int, variable: str, value: str) -> None:
+    st.session_state[PREDICTION] = check_prediction(trace, step + 1, variable, value)
+    st.session_state[STEP] = step + 1
 
 
 # -- views that several pages show -----------------------------------------------------------
-def show_flow(trace: Trace, step: int) -> None:
-    st.graphviz_chart(flow_graph(trace, step), alt=describe(trace, step), width="content")
+def show_flow(trace: Trace, step: int, graphviz: bool = False) -> None:
+    """The flow: an inline SVG (instant on every step), or the graphviz chart of the same states."""
+    if graphviz:
+        st.graphviz_chart(flow_graph(trace, step), alt=describe(trace, step), width="content")
+    else:
+        st.markdown(flow_svg(trace, step), unsafe_allow_html=True)
     legend = " · ".join(f"{sym} {words}" for sym, _, _, words in STATES.values())
     st.caption(f"{legend} — the current node has a double border. {lesson()['flow_caption']}")
 

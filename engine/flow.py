@@ -7,6 +7,8 @@ label carries a symbol, so the state never depends on colour alone.
 
 from __future__ import annotations
 
+import html
+
 import graphviz
 
 from engine.lessons import lesson
@@ -62,3 +64,45 @@ def flow_graph(trace: Trace, step: int, direction: str = "TB") -> graphviz.Digra
     for a, b in zip(flow, flow[1:]):
         graph.edge(a["id"], b["id"])
     return graph
+
+
+def flow_svg(trace: Trace, step: int) -> str:
+    """The same flow as an inline SVG (a straight chain needs no layout engine).
+
+    Drawn in Python so that a step redraws in the browser at once; ``flow_graph`` gives the
+    graphviz version of the same node states.
+    """
+    states = node_states(trace, step)
+    current = trace.step(step).flow_node if 0 < step <= len(trace.steps) else None
+    box_w, box_h, gap, pad = 300, 34, 16, 6
+    height = pad * 2 + len(lesson()["flow"]) * (box_h + gap) - gap
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {box_w + 2 * pad} {height}" '
+        f'width="100%" style="max-width:{box_w + 2 * pad}px" aria-label="{_attr(describe(trace, step))}">'
+    ]
+    for i, node in enumerate(lesson()["flow"]):
+        y = pad + i * (box_h + gap)
+        state = states[node["id"]]
+        symbol, fill, ink, words = STATES[state]
+        marked = node["id"] == current
+        width = 3 if marked else 1.2
+        parts.append(f'<g><title>{_attr(node["label"])}: {words}</title>')
+        parts.append(f'<rect x="{pad}" y="{y}" width="{box_w}" height="{box_h}" rx="9" fill="{fill}" '
+                     f'stroke="{ink}" stroke-width="{width}"/>')
+        if marked:  # a double border, not colour alone
+            parts.append(f'<rect x="{pad + 4}" y="{y + 4}" width="{box_w - 8}" height="{box_h - 8}" rx="6" '
+                         f'fill="none" stroke="{ink}" stroke-width="1.2"/>')
+        weight = "bold" if marked else "normal"
+        parts.append(f'<text x="{pad + box_w / 2}" y="{y + box_h / 2 + 5}" text-anchor="middle" fill="{ink}" '
+                     f'font-family="sans-serif" font-size="14" font-weight="{weight}">{symbol} '
+                     f'{_attr(node["label"])}</text></g>')
+        if i < len(lesson()["flow"]) - 1:
+            x, y1, y2 = pad + box_w / 2, y + box_h, y + box_h + gap
+            parts.append(f'<path d="M{x} {y1} V{y2 - 2} M{x - 4} {y2 - 7} L{x} {y2 - 1} L{x + 4} {y2 - 7}" '
+                         f'stroke="#80868b" stroke-width="1.5" fill="none"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _attr(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -4,5 +4,5 @@ from app import setup, show_flow, show_step_card, stepper
 
 trace, _ = setup("Process flow", "🔀")
 step = stepper(trace)
-show_flow(trace, step)
+show_flow(trace, step, graphviz=True)
 show_step_card(trace, step)

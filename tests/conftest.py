@@ -47,3 +47,77 @@ def store(db_path, key) -> ConnectionStore:
 def lesson_store(store) -> ConnectionStore:
     store.seed_if_empty(seed_connections())
     return store
+
+
+# -- browser tests: Debian's Chromium against a real `streamlit run app.py` ------------------
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def need_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(f"browser tests need {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    need_chromium()
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+class Server:
+    """`streamlit run <script>` on a free loopback port, with its own LAB_HOME."""
+
+    def __init__(self, script: Path, home: Path, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "LAB_HOME": str(home), **(extra_env or {})}
+        env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")}
+        self.proc = subprocess.Popen(
+            [shutil.which("streamlit") or "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats",
+             "false"],
+            cwd=script.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start on {self.url}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    need_chromium()
+    server = Server(ROOT / "app.py", tmp_path_factory.mktemp("browser_lab_home"))
+    yield server
+    server.stop()

@@ -185,3 +185,11 @@ def test_tracker_column_for_each_step(lesson_trace):
     assert [column_for_step(lesson_trace, n) for n in range(7)] == [
         "Start", "Start", "After Step 2", "After Step 3", "After Step 3", "After Step 5", "Final"]
     assert tracker_values(lesson_trace)["session"]["After Step 5"] == "Session closed"
+
+
+def test_svg_flow_marks_the_same_states_as_the_graph(lesson_trace):
+    from engine.flow import flow_svg
+    svg = flow_svg(lesson_trace, 3)
+    assert svg.count("<rect") == 8  # seven nodes, the current one with a second border
+    assert "<title>Airflow Retrieves Connection: done</title>" in svg
+    assert 'aria-label="Process flow at step 3 of 6.' in svg

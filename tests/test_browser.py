@@ -1,0 +1,105 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import READY
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+PAGES = {
+    "": "Step-by-step walkthrough",
+    "Process_flow": "Process flow",
+    "Execution_sample": "Execution sample",
+    "Process_table": "Process table",
+    "Variable_tracker": "Variable tracker",
+    "Key_moments": "Key moments",
+    "Quiz": "Quiz",
+    "Concept_snapshot": "Concept snapshot",
+    "Full_transcript": "Full transcript",
+}
+
+
+def step_heading(page, n, total=6):
+    return page.get_by_role("heading", name=re.compile(rf"^Step {n} of {total}\b"))
+
+
+def open_page(page, url):
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=30_000)
+
+
+def test_next_and_previous_step_the_walkthrough(page, lab_server):
+    open_page(page, lab_server.url)
+    step_heading(page, 1).wait_for()
+    page.get_by_role("button", name="Next").click()
+    step_heading(page, 2).wait_for()
+    assert "step=2" in page.url
+    page.get_by_role("button", name="Next").click()
+    step_heading(page, 3).wait_for()
+    page.get_by_text("Session object created with credentials").first.wait_for()
+    page.get_by_role("button", name="Previous").click()
+    step_heading(page, 2).wait_for()
+
+
+def test_the_keyboard_steps(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=2")
+    step_heading(page, 2).wait_for()
+    page.wait_for_timeout(1500)  # the shortcut handlers are bound just after the page is drawn
+    page.get_by_text("Keys:").click()  # the page has the focus, as after any click of a learner
+    page.keyboard.press("ArrowRight")
+    step_heading(page, 3).wait_for()
+    page.keyboard.press("End")
+    step_heading(page, 6).wait_for()
+    page.keyboard.press("Home")
+    step_heading(page, 1).wait_for()
+
+
+def test_a_deep_link_opens_step_3_on_a_fresh_load(page, lab_server):
+    open_page(page, f"{lab_server.url}/Process_table?step=3")
+    step_heading(page, 3).wait_for()
+    page.get_by_role("heading", name=re.compile("Process table")).wait_for()
+    open_page(page, f"{lab_server.url}/Variable_tracker?step=3")
+    step_heading(page, 3).wait_for()
+
+
+def test_the_back_button_goes_to_the_previous_step(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=1")
+    step_heading(page, 1).wait_for()
+    page.get_by_role("button", name="Next").click()
+    step_heading(page, 2).wait_for()
+    page.get_by_role("button", name="Next").click()
+    step_heading(page, 3).wait_for()
+    page.go_back()
+    step_heading(page, 2).wait_for()
+    assert page.url.endswith("step=2")
+
+
+def test_a_bad_step_shows_a_notice_not_a_traceback(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=banana")
+    page.get_by_text("is not a step number").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("path, title", PAGES.items())
+def test_every_page_opens_without_an_exception(page, lab_server, path, title):
+    open_page(page, f"{lab_server.url}/{path}?step=3")
+    page.get_by_role("heading", name=re.compile(title)).first.wait_for()
+    step_heading(page, 3).or_(page.get_by_text("Step 3 of 6").first).first.wait_for()
+    page.wait_for_timeout(300)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=SHOTS / f"{path or 'Walkthrough'}.png", full_page=True)
+
+
+def test_a_phone_wide_page_does_not_scroll_sideways(page, lab_server):
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("", "Process_table", "Variable_tracker"):
+        open_page(page, f"{lab_server.url}/{path}?step=3")
+        page.get_by_role("heading", name=re.compile("Step 3 of 6")).wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

@@ -1,0 +1,190 @@
+"""Every page, through Streamlit's AppTest: it renders, its content is the engine's, stepping moves it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine import lab
+from engine.lessons import lesson
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+
+
+def open_app(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+    parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
+    parts += [s.value for s in at.success] + [c.value for c in at.code]
+    for frame in at.dataframe:
+        value = frame.value
+        parts.append(value.to_string() if hasattr(value, "to_string") else str(value))
+    return "\n".join(parts)
+
+
+def dot(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+@pytest.mark.parametrize("page", ["app.py", *PAGES])
+def test_every_page_renders_without_an_exception(page):
+    at = open_app(None if page == "app.py" else page)
+    assert at.title, "every page has a title"
+    assert not at.get("exception")
+
+
+def test_walkthrough_starts_at_step_1_with_controls_disabled_at_the_start():
+    at = open_app()
+    assert "Step 1 of 6: DAG starts execution" in texts(at)
+    assert at.button(key="step_first").disabled and at.button(key="step_prev").disabled
+    assert not at.button(key="step_next").disabled
+
+
+def test_next_updates_every_view_of_the_walkthrough():
+    at = open_app()
+    at.button(key="step_next").click().run()
+    at.button(key="step_next").click().run()
+    page = texts(at)
+    assert "Step 3 of 6: Airflow creates client session" in page
+    assert "Session object created with credentials" in page  # the step card
+    assert "`session` → **Client session object created** ◆ changed" in page  # the variables
+    svg = next(m.value for m in at.markdown if m.value.startswith("<svg"))
+    assert "<title>Establish Cloud Service Session: happening now</title>" in svg  # the flow
+    assert "▶ Establish Cloud Service Session" in svg
+    assert at.query_params["step"] == "3"  # the URL
+
+
+def test_last_and_first_jump_to_the_ends():
+    at = open_app()
+    at.button(key="step_last").click().run()
+    assert "Step 6 of 6: DAG run ends" in texts(at)
+    assert at.button(key="step_next").disabled and at.button(key="step_last").disabled
+    at.button(key="step_first").click().run()
+    assert at.session_state["lab_step"] == 1
+
+
+def test_the_slider_moves_the_step():
+    at = open_app()
+    at.slider(key="step_slider").set_value(5).run()
+    assert "Step 5 of 6: Task completes" in texts(at)
+
+
+def test_a_deep_link_opens_that_step():
+    at = open_app(step="4")
+    assert "Step 4 of 6: Task executes cloud API call" in texts(at)
+    assert not at.warning
+
+
+@pytest.mark.parametrize("raw, shown, words", [("99", 6, "There is no step 99"), ("abc", 1, "not a step number"),
+                                               ("0", 1, "There is no step 0")])
+def test_a_bad_step_in_the_url_shows_the_nearest_step_and_a_notice(raw, shown, words):
+    at = open_app(step=raw)
+    assert at.session_state["lab_step"] == shown
+    assert words in at.warning[0].value
+    assert at.query_params["step"] == str(shown)
+
+
+def test_the_step_is_the_same_on_every_page():
+    at = open_app(step="3")
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception
+        assert at.session_state["lab_step"] == 3, page
+
+
+def test_pages_show_the_run_in_the_store_not_a_copy():
+    store = lab.get_store()
+    store.delete("my_gcp_conn")
+    at = open_app(step="2")
+    assert "The conn_id `my_gcp_conn` isn't defined" in texts(at)
+    at.switch_page("pages/3_Process_table.py").run()
+    assert "The run failed at step 2" in texts(at)
+    at.switch_page("pages/1_Process_flow.py").run()
+    retrieve = next(ln for ln in dot(at).splitlines() if ln.strip().startswith("retrieve ["))
+    assert "✗" in retrieve
+
+
+def test_process_table_marks_the_current_row_and_can_hide_the_future():
+    at = open_app("pages/3_Process_table.py", step="2")
+    frame = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
+    assert list(frame.iloc[:, 0]) == ["✓ done", "▶ now", "○ next", "○ next", "○ next", "○ next"]
+    at.toggle(key="lab_hide_future").set_value(True).run()
+    frame = at.dataframe[0].value
+    assert len(frame) == 2
+
+
+def test_variable_tracker_has_the_seed_columns_and_every_step_on_request():
+    at = open_app("pages/4_Variable_tracker.py", step="3")
+    frame = at.dataframe[0].value
+    assert list(frame.columns) == ["Start", "After Step 2", "▶ After Step 3", "After Step 5", "Final"]
+    assert frame.loc["session", "▶ After Step 3"] == "◆ Client session object created"
+    at.toggle(key="lab_every_step").set_value(True).run()
+    assert len(at.dataframe[0].value.columns) == 7
+
+
+def test_execution_sample_marks_the_conn_id_line():
+    at = open_app("pages/2_Execution_sample.py")
+    code = at.code[0].value
+    marked = [ln for ln in code.splitlines() if "◀" in ln]
+    assert marked == ["        gcp_conn_id='my_gcp_conn'  # ◀ the connection is named here, never its credentials"]
+    assert "This DAG uses a connection ID 'my_gcp_conn'" in texts(at)
+
+
+def test_key_moment_show_me_jumps_to_its_step():
+    at = open_app("pages/5_Key_moments.py")
+    at.button(key="moment_3").click().run()
+    assert at.session_state["lab_step"] == 5
+
+
+def test_concept_snapshot_links_to_steps():
+    at = open_app("pages/7_Concept_snapshot.py")
+    assert len(lesson()["concept_snapshot"]) == 6
+    at.button(key="concept_4").click().run()
+    assert at.session_state["lab_step"] == 3
+
+
+def test_transcript_highlights_the_sentence_of_the_current_step():
+    at = open_app("pages/8_Full_transcript.py", step="3")
+    assert "▶ :blue-background[Airflow then creates a client session" in texts(at)
+    at.button(key="step_next").click().run()
+    assert "▶ :blue-background[The task uses this session" in texts(at)
+
+
+def test_quiz_question_2_has_the_trackers_value_as_its_right_option():
+    at = open_app("pages/6_Quiz.py")
+    radio = at.radio(key="quiz_seed-2")
+    assert "C. Session closed" in radio.options
+    radio.set_value("C. Session closed").run()
+    at.button(key="check_seed-2").click().run()
+    assert any("Right: Session closed" in s.value for s in at.success)
+    at.radio(key="quiz_seed-1").set_value("A. Step 2").run()
+    at.button(key="check_seed-1").click().run()
+    assert any("Not quite" in e.value for e in at.error)
+
+
+def test_predict_then_step_checks_the_learners_prediction():
+    at = open_app()
+    at.toggle(key="lab_predict").set_value(True).run()
+    assert at.button(key="step_next").disabled
+    at.selectbox(key="predict_variable").set_value("connection_details").run()
+    at.selectbox(key="predict_value").set_value("Credentials and config loaded").run()
+    at.button(key="predict_reveal").click().run()
+    assert at.session_state["lab_step"] == 2
+    assert any("Right" in s.value for s in at.success)
+    at.selectbox(key="predict_variable").set_value("task_status").run()
+    at.selectbox(key="predict_value").set_value("Success").run()
+    at.button(key="predict_reveal").click().run()
+    assert any("Not quite" in e.value and "session goes from" in e.value for e in at.error)
