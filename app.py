@@ -54,6 +54,7 @@ PAGES = [
     ("pages/6_Quiz.py", "Quiz", "❓"),
     ("pages/7_Concept_snapshot.py", "Concept snapshot", "🧩"),
     ("pages/8_Full_transcript.py", "Full transcript", "📜"),
+    ("pages/9_Connections.py", "Connections", "🔐"),
 ]
 
 CSS = """

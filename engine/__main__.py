@@ -1,7 +1,16 @@
-"""``python -m engine``: run a scenario and print its tables, from the command line.
+"""``python -m engine``: the lab from the command line.
 
-    python -m engine run [--scenario NAME] [--format table|json]
+    python -m engine run [--scenario NAME] [--format table|json] [--every-step]
     python -m engine run --list
+    python -m engine connections add ID (--conn-uri URI | --conn-json JSON | --conn-type TYPE [--conn-host ...])
+    python -m engine connections get ID [--output json|table]
+    python -m engine connections list [--output json|table]
+    python -m engine connections delete ID
+    python -m engine connections export FILE [--file-format json|yaml|env] [--serialization-format uri|json]
+    python -m engine connections import FILE [--overwrite]
+    python -m engine connections rotate-key
+
+Secrets are never printed: ``get`` and ``list`` mask them; only ``export`` writes them, to a file.
 
 Errors go to stderr with a non-zero exit status.
 """
@@ -12,7 +21,10 @@ import argparse
 import json
 import sys
 
+from engine.connection import Connection
 from engine.errors import AirflowException
+from engine.secrets import EnvironmentVariablesBackend
+from engine.transfer import export_text, file_format_of, parse_text
 from engine.lessons import scenario, scenarios, seed_connections
 from engine.simulator import run_scenario
 from engine.store import open_store
@@ -52,6 +64,79 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+FIELD_OPTIONS = ("type", "host", "login", "password", "schema", "port", "extra", "description")
+
+
+def _masked_row(conn: Connection, source: str) -> dict:
+    data = conn.masked_dict()
+    data["source"] = source
+    return data
+
+
+def cmd_connections(args: argparse.Namespace) -> int:
+    store = open_lab_store()
+    action = args.action
+    if action == "add":
+        given = {f: getattr(args, f"conn_{f}") for f in FIELD_OPTIONS if getattr(args, f"conn_{f}") is not None}
+        if args.conn_uri and args.conn_json or (args.conn_uri or args.conn_json) and set(given) - {"description"}:
+            raise AirflowException("Give the connection as --conn-uri, as --conn-json, or as --conn-type with "
+                                   "field options; these cannot be mixed.")
+        if args.conn_uri:
+            conn = Connection.from_uri(args.conn_uri, conn_id=args.conn_id)
+            conn.description = given.get("description")
+        elif args.conn_json:
+            conn = Connection.from_json(args.conn_json, conn_id=args.conn_id)
+        elif "type" in given:
+            conn = Connection(conn_id=args.conn_id, conn_type=given.pop("type"), **given)
+        else:
+            raise AirflowException("Missing connection details: give --conn-uri, --conn-json or --conn-type.")
+        store.add(conn)
+        print(f"Successfully added `conn_id`={conn.conn_id} : {conn.redact(conn.get_uri())}")
+    elif action == "get":
+        env = EnvironmentVariablesBackend()
+        conn = env.get_connection(args.conn_id)
+        source = env.where(args.conn_id) if conn else "metadata DB"
+        conn = conn or store.get(args.conn_id)
+        if conn is None:
+            raise AirflowException(f"Connection not found. The conn_id `{args.conn_id}` isn't defined")
+        _print_rows([_masked_row(conn, source)], args.output)
+    elif action == "list":
+        _print_rows([_masked_row(c, "metadata DB") for c in store.list()], args.output)
+    elif action == "delete":
+        store.delete(args.conn_id)
+        print(f"Successfully deleted connection with `conn_id`={args.conn_id}")
+    elif action == "export":
+        if args.file == "-":
+            raise AirflowException("The lab does not print secrets: export to a file, not to standard output.")
+        fmt = args.file_format or file_format_of(args.file)
+        text = export_text(store.list(), fmt, args.serialization_format)
+        with open(args.file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"Connections successfully exported to {args.file}.")
+    elif action == "import":
+        with open(args.file, encoding="utf-8") as fh:
+            conns = parse_text(fh.read(), file_format_of(args.file))
+        for conn_id, outcome in store.import_connections(list(conns.values()), args.overwrite).items():
+            if outcome == "skipped":
+                print(f"Could not import connection {conn_id}: connection already exists.")
+            else:
+                print(f"Imported connection {conn_id} ({outcome})")
+    elif action == "rotate-key":
+        count = store.rotate()
+        print(f"Re-encrypted the secrets of {count} connection(s) with the first key of {store.key_origin}.")
+    return 0
+
+
+def _print_rows(rows: list[dict], output: str) -> None:
+    if output == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        print(" | ".join(f"{k}={v}" for k, v in row.items() if v not in (None, "", {})))
+    if not rows:
+        print("No connections found.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description="The Airflow connections lab engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -61,6 +146,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--every-step", action="store_true", help="a tracker column after every step")
     run.add_argument("--list", action="store_true", help="list the scenarios with a one-line description")
     run.set_defaults(func=cmd_run)
+
+    conns = sub.add_parser("connections", help="manage the stored connections, as `airflow connections` does")
+    csub = conns.add_subparsers(dest="action", required=True)
+    add = csub.add_parser("add", help="add a connection")
+    add.add_argument("conn_id")
+    add.add_argument("--conn-uri")
+    add.add_argument("--conn-json")
+    for field in FIELD_OPTIONS:
+        add.add_argument(f"--conn-{field}")
+    for name in ("get", "delete"):
+        p = csub.add_parser(name, help=f"{name} a connection")
+        p.add_argument("conn_id")
+        if name == "get":
+            p.add_argument("--output", "-o", choices=["table", "json"], default="table")
+    lst = csub.add_parser("list", help="list the stored connections (secrets masked)")
+    lst.add_argument("--output", "-o", choices=["table", "json"], default="table")
+    exp = csub.add_parser("export", help="export every stored connection to a file Airflow can import")
+    exp.add_argument("file")
+    exp.add_argument("--file-format", choices=["json", "yaml", "env"])
+    exp.add_argument("--serialization-format", choices=["uri", "json"], default="uri")
+    imp = csub.add_parser("import", help="import connections from a JSON, YAML or .env file")
+    imp.add_argument("file")
+    imp.add_argument("--overwrite", action="store_true")
+    csub.add_parser("rotate-key", help="re-encrypt every secret with the first key of LAB_FERNET_KEY")
+    conns.set_defaults(func=cmd_connections)
     return parser
 
 
@@ -68,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (AirflowException, KeyError) as err:
+    except (AirflowException, KeyError, OSError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         print(f"error: {message}", file=sys.stderr)
         return 1

@@ -143,4 +143,99 @@ class GoogleCloudHook:
         return ClientSession(self.client, creds.project, creds.principal, session_id)
 
 
-HOOKS: dict[str, type] = {"google": GoogleCloudHook}
+class AwsHook:
+    """Airflow's ``AwsBaseHook`` (+ ``S3Hook``), simulated.
+
+    Reads the key pair from login/password (or ``aws_access_key_id``/``aws_secret_access_key``
+    in extra) and ``region_name`` from extra. With neither, it falls back to boto3's default
+    credential chain, which this worker does not have: the client is built, and the first call
+    fails with botocore's "Unable to locate credentials".
+    """
+
+    name = "Amazon Web Services hook (AwsBaseHook)"
+    client = "boto3 S3 client"
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    def credentials(self, conn: Connection) -> Credentials:
+        extra = conn.extra_dejson
+        key_id = conn.login or extra.get("aws_access_key_id")
+        secret = conn.password or extra.get("aws_secret_access_key")
+        region = extra.get("region_name")
+        if key_id and not secret:
+            raise HookError("aws_secret_access_key is missing: the connection has an access key id but no secret.",
+                            "ValueError")
+        if key_id:
+            return Credentials("access key pair from the connection", str(key_id), region)
+        return Credentials("boto3's default credential chain (none on this worker)", "", region)
+
+    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
+        creds = self.credentials(conn)
+        if creds.principal:
+            self.cloud.authenticate(creds)
+        self.last_credentials = creds
+        return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id)
+
+
+class WasbHook:
+    """Airflow's ``WasbHook`` (Azure Blob Storage), simulated.
+
+    In the order the provider tries them: ``connection_string`` in extra; a shared key in the
+    password with the account name in login (or the account URL in host); else
+    ``DefaultAzureCredential``, which this worker does not have.
+    """
+
+    name = "Azure Blob Storage hook (WasbHook)"
+    client = "BlobServiceClient"
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+
+    def credentials(self, conn: Connection) -> Credentials:
+        extra = conn.extra_dejson
+        conn_str = extra.get("connection_string")
+        if conn_str:
+            parts = dict(p.split("=", 1) for p in str(conn_str).split(";") if "=" in p)
+            if not parts.get("AccountName") and not parts.get("BlobEndpoint"):
+                raise HookError("Connection string is either blank or malformed.", "ValueError")
+            return Credentials("connection string", parts.get("AccountName", parts.get("BlobEndpoint", "")), None)
+        account_url = conn.host or (f"https://{conn.login}.blob.core.windows.net/" if conn.login else None)
+        if not account_url:
+            raise HookError("The connection has no connection_string, no account name (login) and no account URL.",
+                            "ValueError")
+        if conn.password:
+            return Credentials("shared account key", account_url, None)
+        raise HookError(
+            "DefaultAzureCredential failed to retrieve a token from the included credentials: this worker has "
+            "no managed identity, environment credentials or Azure CLI login.",
+            "ClientAuthenticationError",
+        )
+
+    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
+        creds = self.credentials(conn)
+        self.cloud.authenticate(creds)
+        self.last_credentials = creds
+        return ClientSession(self.client, creds.project, creds.principal, session_id)
+
+
+HOOKS: dict[str, type] = {"google": GoogleCloudHook, "aws": AwsHook, "azure": WasbHook}
+HOOK_FOR_TYPE = {"google_cloud_platform": "google", "aws": "aws", "wasb": "azure"}
+
+
+def test_connection(conn: Connection) -> tuple[bool, str]:
+    """What the type's (simulated) hook says of a connection, without any network."""
+    provider = HOOK_FOR_TYPE.get(conn.conn_type or "")
+    if provider is None:
+        return False, f'The lab has no simulated hook for conn_type "{conn.conn_type}", so it cannot be tested.'
+    hook = HOOKS[provider](Cloud())
+    try:
+        creds = hook.credentials(conn)
+    except HookError as err:
+        return False, conn.redact(f"{hook.name} could not build credentials: {err.type_name}: {err}")
+    if provider == "aws" and not creds.principal:
+        return False, conn.redact(f"{hook.name}: no access key in the connection, so boto3 would use its default "
+                                  "credential chain; this worker has none (Unable to locate credentials).")
+    found = f" ({creds.project})" if creds.project else ""
+    return True, conn.redact(f"{hook.name} built credentials from the {creds.kind}{found}. A real test would now "
+                             "call the service; the lab does not reach the network.")

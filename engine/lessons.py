@@ -85,5 +85,16 @@ def scenario(scenario_id: str) -> Scenario:
 
 
 @lru_cache(maxsize=None)
+def connection_types() -> dict[str, dict]:
+    """conn_type → how the Connections page shapes its form (``data/connection_types.yaml``)."""
+    return _load("connection_types.yaml")["types"]
+
+
+@lru_cache(maxsize=None)
+def connection_test_note() -> str:
+    return " ".join(_load("connection_types.yaml")["test_disabled_note"].split())
+
+
+@lru_cache(maxsize=None)
 def quiz_bank() -> list[dict]:
     return _load("quiz.yaml")

@@ -30,6 +30,10 @@ class Base(DeclarativeBase):
     pass
 
 
+class ConcurrentEdit(InvalidConnection):
+    """The row changed since the editor read it; saving would lose the other change."""
+
+
 class ConnectionRow(Base):
     """A row of the ``connection`` table, shaped like Airflow's."""
 
@@ -73,8 +77,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" below start transactions
+            if url not in ("sqlite://", "sqlite:///:memory:"):
+                dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # Take the write lock at the start, so two processes' read-then-write never interleave.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         engine = create_engine(url, pool_pre_ping=True)
     Base.metadata.create_all(engine)
@@ -189,8 +200,12 @@ class ConnectionStore:
         except IntegrityError:
             raise InvalidConnection(f"A connection with `conn_id`={conn.conn_id} already exists.") from None
 
-    def update(self, conn: Connection) -> None:
-        """Replace the fields of an existing connection (in one transaction)."""
+    def update(self, conn: Connection, expected: StoredRow | None = None) -> None:
+        """Replace the fields of an existing connection, in one transaction.
+
+        With ``expected`` (the row as the editor read it), the update is refused with
+        ``ConcurrentEdit`` when someone else changed the row since, so no edit is lost.
+        """
         if not conn.conn_type:
             raise InvalidConnection("A connection needs a conn_type.")
         check_lengths(conn)
@@ -200,6 +215,11 @@ class ConnectionStore:
             )
             if row is None:
                 raise AirflowNotFoundException(f"The conn_id `{conn.conn_id}` isn't defined")
+            if expected is not None and _stored(row) != expected:
+                raise ConcurrentEdit(
+                    f"`{conn.conn_id}` was changed by someone else after you opened it; "
+                    "reload it and make your change again."
+                )
             self._fill(row, conn)
 
     def save(self, conn: Connection) -> None:
@@ -208,6 +228,26 @@ class ConnectionStore:
             self.add(conn)
         else:
             self.update(conn)
+
+    def import_connections(self, conns: list[Connection], overwrite: bool = False) -> dict[str, str]:
+        """Write many connections in one transaction; conn_id → "added", "updated" or "skipped"."""
+        for conn in conns:
+            check_lengths(conn)
+            if not conn.conn_type:
+                raise InvalidConnection(f"Connection `{conn.conn_id}` needs a conn_type.")
+        outcome: dict[str, str] = {}
+        with self._sessions.begin() as session:
+            for conn in conns:
+                row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id))
+                if row is not None and not overwrite:
+                    outcome[conn.conn_id] = "skipped"
+                    continue
+                outcome[conn.conn_id] = "updated" if row is not None else "added"
+                if row is None:
+                    row = ConnectionRow(conn_id=conn.conn_id)
+                    session.add(row)
+                self._fill(row, conn)
+        return outcome
 
     def seed_if_empty(self, connections: dict[str, dict]) -> list[str]:
         """On a first start (an empty table), add the given connections; returns the ids added."""

@@ -121,3 +121,60 @@ def lab_server(tmp_path_factory):
     server = Server(ROOT / "app.py", tmp_path_factory.mktemp("browser_lab_home"))
     yield server
     server.stop()
+
+
+# -- PostgreSQL: a throwaway server on loopback for the store's tests ------------------------
+import glob  # noqa: E402
+import tempfile  # noqa: E402
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL server started for this test session (initdb + pg_ctl, trust auth, loopback)."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    if not bins:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing; .ci/run installs Debian's postgresql")
+        pytest.skip("PostgreSQL tests need the server binaries (apt-get install postgresql)")
+    bindir = bins[-1]
+    base = Path(tempfile.mkdtemp(prefix="lab-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        for path in (base, sock):
+            shutil.chown(path, "postgres", "postgres")
+    port = free_port()
+    run = lambda *cmd: subprocess.run(_as_postgres(list(cmd)), check=True, capture_output=True)  # noqa: E731
+    run(f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    run(f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off -c full_page_writes=off", "start")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
+                   capture_output=True)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each store test runs on SQLite and on PostgreSQL (a fresh, empty table each time)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = request.getfixturevalue("pg_url")
+    from engine.store import Base
+    from sqlalchemy import create_engine
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def any_store(db_url, key):
+    store = ConnectionStore(make_engine(db_url), parse_keys(key))
+    yield store
+    store.engine.dispose()

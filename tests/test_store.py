@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from engine.connection import Connection
 from engine.crypto import load_keys, parse_keys
 from engine.errors import AirflowException, AirflowNotFoundException, DecryptionError, InvalidConnection
-from engine.store import ConnectionStore, make_engine, open_store
+from engine.store import ConcurrentEdit, ConnectionStore, make_engine, open_store
 
 SECRET = "pa55-w0rd-for-practice"
 KEYFILE_SECRET = "PRACTICE-PRIVATE-KEY-MATERIAL"
@@ -41,21 +41,23 @@ def test_sqlite_file_holds_no_secret_after_the_engine_is_closed(store, db_path):
         assert SECRET.encode() not in path.read_bytes()
 
 
-def test_a_connection_without_secrets_is_not_marked_encrypted(store):
+def test_a_connection_without_secrets_is_not_marked_encrypted(any_store):
+    store = any_store
     store.add(Connection(conn_id="plain", conn_type="http", host="example.org"))
     row = store.raw_row("plain")
     assert (row.password, row.is_encrypted, row.extra, row.is_extra_encrypted) == (None, False, None, False)
 
 
-def test_duplicate_conn_id_is_refused_and_the_first_is_kept(store):
+def test_duplicate_conn_id_is_refused_and_the_first_is_kept(any_store):
+    store = any_store
     store.add(practice_connection())
     with pytest.raises(InvalidConnection, match="already exists"):
         store.add(Connection(conn_id="c1", conn_type="http", host="other"))
     assert store.get("c1").conn_type == "google_cloud_platform"
 
 
-def test_wrong_key_names_the_connection_and_leaves_the_row(db_path, key):
-    url = f"sqlite:///{db_path}"
+def test_wrong_key_names_the_connection_and_leaves_the_row(db_url, key):
+    url = db_url
     ConnectionStore(make_engine(url), parse_keys(key)).add(practice_connection())
     other = ConnectionStore(make_engine(url), parse_keys(Fernet.generate_key().decode()))
     before = other.raw_row("c1")
@@ -67,9 +69,9 @@ def test_wrong_key_names_the_connection_and_leaves_the_row(db_path, key):
     assert SECRET not in str(before)
 
 
-def test_rotation_re_encrypts_with_the_first_key(db_path):
+def test_rotation_re_encrypts_with_the_first_key(db_url):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    url = f"sqlite:///{db_path}"
+    url = db_url
     ConnectionStore(make_engine(url), parse_keys(old)).add(practice_connection())
     both = ConnectionStore(make_engine(url), parse_keys(f"{new},{old}"))
     assert both.get("c1").password == SECRET  # any key decrypts
@@ -81,14 +83,16 @@ def test_rotation_re_encrypts_with_the_first_key(db_path):
 
 
 @pytest.mark.parametrize("field, limit", [("host", 500), ("schema", 500), ("description", 5000), ("conn_type", 500)])
-def test_a_field_longer_than_its_column_is_refused(store, field, limit):
+def test_a_field_longer_than_its_column_is_refused(any_store, field, limit):
+    store = any_store
     conn = Connection(**{"conn_id": "long", "conn_type": "http", field: "x" * (limit + 1)})
     with pytest.raises(InvalidConnection, match=f"at most {limit}"):
         store.add(conn)
     assert store.raw_row("long") is None
 
 
-def test_update_and_delete(store):
+def test_update_and_delete(any_store):
+    store = any_store
     store.add(practice_connection())
     changed = practice_connection()
     changed.host = "new-host"
@@ -128,7 +132,60 @@ def test_a_malformed_key_is_a_clear_error(monkeypatch):
         load_keys()
 
 
-def test_seeding_happens_only_on_an_empty_store(store):
+def test_seeding_happens_only_on_an_empty_store(any_store):
+    store = any_store
     assert store.seed_if_empty({"a": {"conn_type": "http"}}) == ["a"]
     assert store.seed_if_empty({"b": {"conn_type": "http"}}) == []
     assert store.conn_ids() == ["a"]
+
+
+def test_an_edit_based_on_a_stale_read_is_refused(any_store):
+    store = any_store
+    store.add(practice_connection())
+    seen = store.raw_row("c1")
+    first = store.get("c1")
+    first.host = "edited-by-a"
+    store.update(first, expected=seen)
+    second = practice_connection()
+    second.host = "edited-by-b"
+    with pytest.raises(ConcurrentEdit, match="changed by someone else"):
+        store.update(second, expected=seen)
+    assert store.get("c1").host == "edited-by-a"
+
+
+def test_import_writes_all_or_reports_skips(any_store):
+    store = any_store
+    store.add(practice_connection("keep"))
+    outcome = store.import_connections([practice_connection("keep"), practice_connection("new")])
+    assert outcome == {"keep": "skipped", "new": "added"}
+    changed = practice_connection("keep")
+    changed.host = "h2"
+    assert store.import_connections([changed], overwrite=True) == {"keep": "updated"}
+    assert store.get("keep").host == "h2"
+    too_long = Connection(conn_id="x", conn_type="http", host="h" * 501)
+    with pytest.raises(InvalidConnection):
+        store.import_connections([practice_connection("other"), too_long])
+    assert store.raw_row("other") is None
+
+
+def test_two_processes_writing_at_once_lose_no_update(db_url, key, tmp_path):
+    """Adds, edits (with stale-read retry), deletes and key rotations from two processes at once."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    writer = Path(__file__).with_name("concurrent_writer.py")
+    store = ConnectionStore(make_engine(db_url), parse_keys(key))
+    store.add(Connection(conn_id="shared", conn_type="http", description=""))
+    procs = [subprocess.Popen([sys.executable, str(writer), db_url, key, name, "25"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    for proc in procs:
+        out, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+    ids = set(store.conn_ids())
+    for name in ("a", "b"):
+        for i in range(25):
+            assert (f"{name}_{i}" in ids) == (i % 5 != 0), f"{name}_{i}"
+    marks = store.get("shared").description.split()
+    assert sorted(marks) == sorted(f"{n}{i}" for n in ("a", "b") for i in range(25))  # every edit kept
+    assert all(c.password == "pw" for c in store.list() if c.conn_id != "shared")  # every row decrypts
