@@ -20,9 +20,12 @@ from engine.simulator import Trace
 from engine.views import (
     NOTHING_CHANGES,
     changed_cells,
+    changed_steps,
+    changed_tracker_cells,
     changes_at,
     check_prediction,
     column_for_step,
+    notes_for,
     prediction_choices,
     process_table,
     tracker_columns,
@@ -55,6 +58,8 @@ PAGES = [
     ("pages/7_Concept_snapshot.py", "Concept snapshot", "🧩"),
     ("pages/8_Full_transcript.py", "Full transcript", "📜"),
     ("pages/9_Connections.py", "Connections", "🔐"),
+    ("pages/10_Compare_with_the_lesson.py", "Compare with the lesson", "⚖️"),
+    ("pages/11_Your_DAG.py", "Your DAG", "✍️"),
 ]
 
 CSS = """
@@ -117,15 +122,16 @@ def _on_slider() -> None:
 
 
 # -- the frame of every page -----------------------------------------------------------------
-def setup(title: str, icon: str = "🧭") -> tuple[Trace, int]:
-    """Page config, URL sync and the sidebar; returns the current trace and step."""
+def setup(title: str, icon: str = "🧭", dag_source: str | None = None) -> tuple[Trace, int]:
+    """Page config, URL sync and the sidebar; returns the current trace (of ``dag_source``'s DAG
+    when a page runs the learner's own) and step."""
     st.set_page_config(page_title=f"{title} · Airflow connections lab", page_icon=icon, layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
     ss = st.session_state
     ss.setdefault(STEP, 1)
     ss.setdefault(PREDICTION, None)
     _sync_from_url()
-    trace = lab.current_trace(ss[SCENARIO])
+    trace = lab.current_trace(ss[SCENARIO]) if dag_source is None else lab.current_trace("lesson", dag_source)
     ss[STEP] = min(max(1, ss[STEP]), len(trace.steps))
     _write_url(trace)
     sidebar(trace)
@@ -272,8 +278,11 @@ def show_variables(trace: Trace, step: int) -> None:
             st.caption(value.detail)
 
 
-def show_process_table(trace: Trace, step: int, hide_future: bool = False) -> None:
+def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
     frame = process_table(trace)
+    if compare and trace.scenario_id != "lesson":
+        changed = changed_steps(trace, lab.current_trace("lesson"))
+        frame["vs the lesson"] = ["≠ changed from the lesson" if s.number in changed else "" for s in trace.steps]
     marks = []
     for s in trace.steps:
         if s.number == step:
@@ -307,14 +316,18 @@ def show_process_table(trace: Trace, step: int, hide_future: bool = False) -> No
     st.caption(f"💡 {footer}")
 
 
-def show_tracker(trace: Trace, step: int, every_step: bool) -> None:
+def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True) -> None:
     frame = variable_tracker(trace, every_step)
     changed = changed_cells(trace, every_step)
     current = column_for_step(trace, step, every_step)
+    differs = ({} if not compare or trace.scenario_id == "lesson"
+               else changed_tracker_cells(trace, lab.current_trace("lesson"), every_step))
     shown = frame.copy()
     for variable in shown.index:
         for label in changed[variable]:
             shown.loc[variable, label] = f"◆ {shown.loc[variable, label]}"
+        for label in differs.get(variable, ()):
+            shown.loc[variable, label] = f"≠ {shown.loc[variable, label]}"
     shown.columns = [f"▶ {c}" if c == current else c for c in shown.columns]
 
     def style(column):
@@ -327,7 +340,8 @@ def show_tracker(trace: Trace, step: int, every_step: bool) -> None:
         width="stretch",
         alt=f"Variable tracker; the column for step {step} is {current}.",
     )
-    st.caption("▶ the column for the current step · ◆ the value changed since the previous column")
+    legend = "▶ the column for the current step · ◆ the value changed since the previous column"
+    st.caption(legend + (" · ≠ changed from the lesson" if differs else ""))
 
 
 def _html(text: str) -> str:
@@ -335,9 +349,30 @@ def _html(text: str) -> str:
 
 
 # -- the home page: the step-by-step walkthrough ---------------------------------------------
+def show_scenario(trace: Trace) -> None:
+    sc = scenario(trace.scenario_id)
+    if sc.id == "lesson":
+        st.caption(lesson()["subtitle"])
+        return
+    with st.expander(f"Scenario: {sc.title}", expanded=False):
+        st.markdown(sc.description)
+        st.markdown("**What to notice**\n" + "\n".join(f"- {n}" for n in sc.notice))
+        st.page_link("pages/10_Compare_with_the_lesson.py", label="Compare it with the lesson, side by side",
+                     icon="⚖️", query_params={"scenario": sc.id, "step": str(st.session_state[STEP])})
+
+
+def show_airflow_notes(trace: Trace, step: int) -> None:
+    notes = notes_for(trace.step(step))
+    if notes:
+        with st.expander("In real Airflow 3"):
+            for note in notes:
+                st.markdown(" ".join(note["text"].split()))
+                st.caption(f"Source: {note['source']}")
+
+
 def home() -> None:
     trace, _ = setup("Step-by-step walkthrough", "🧭")
-    st.caption(lesson()["subtitle"])
+    show_scenario(trace)
     step = stepper(trace)
     left, right = st.columns([2, 3])
     with left:
@@ -345,6 +380,7 @@ def home() -> None:
     with right:
         show_step_card(trace, step)
         show_narration(trace, step)
+        show_airflow_notes(trace, step)
         st.markdown("#### Tracked variables")
         show_variables(trace, step)
     with st.expander("The whole run in a table"):

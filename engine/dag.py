@@ -55,8 +55,8 @@ def _literal_str(node: ast.expr, what: str) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     raise DagSourceError(
-        f"{what} must be a literal string such as '{what.split()[-1]}_value'; the lab reads the DAG "
-        f"without running it, so it cannot know the value of `{ast.unparse(node)}`.",
+        f"`{what}` must be a literal string in quotes; the lab reads the DAG without running it, "
+        f"so it cannot know the value of `{ast.unparse(node)}`.",
         node.lineno,
     )
 

@@ -37,6 +37,7 @@ class ClientSession:
     principal: str
     session_id: str
     state: str = "open"
+    has_credentials: bool = True
     requests: list[str] = field(default_factory=list)
 
     def send(self, request: str) -> None:
@@ -69,6 +70,8 @@ class Cloud:
 
     def call(self, session: ClientSession, call: str, task_id: str, dag_id: str) -> str:
         session.send(call)
+        if not session.has_credentials:
+            raise CloudError("Unable to locate credentials", "NoCredentialsError")
         if self.job_error:
             raise CloudError(self.job_error, "BadRequest")
         return self.new_id(f"airflow_{dag_id}_{task_id}_")
@@ -79,6 +82,7 @@ class GoogleCloudHook:
 
     name = "Google Cloud hook (GoogleBaseHook)"
     client = "bigquery.Client"
+    falls_back_when_missing = False
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
@@ -154,6 +158,7 @@ class AwsHook:
 
     name = "Amazon Web Services hook (AwsBaseHook)"
     client = "boto3 S3 client"
+    falls_back_when_missing = True  # "Unable to find AWS Connection ID '...', switching to empty."
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
@@ -175,7 +180,8 @@ class AwsHook:
         if creds.principal:
             self.cloud.authenticate(creds)
         self.last_credentials = creds
-        return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id)
+        return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id,
+                             has_credentials=bool(creds.principal))
 
 
 class WasbHook:
@@ -188,6 +194,7 @@ class WasbHook:
 
     name = "Azure Blob Storage hook (WasbHook)"
     client = "BlobServiceClient"
+    falls_back_when_missing = False
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
@@ -221,6 +228,16 @@ class WasbHook:
 
 HOOKS: dict[str, type] = {"google": GoogleCloudHook, "aws": AwsHook, "azure": WasbHook}
 HOOK_FOR_TYPE = {"google_cloud_platform": "google", "aws": "aws", "wasb": "azure"}
+
+
+def hook_for(provider: str, conn: Connection | None, cloud: Cloud):
+    """The provider's hook; for a generic operator, the hook of the connection's type (get_hook())."""
+    if provider == "generic":
+        conn_type = conn.conn_type if conn else None
+        if conn_type not in HOOK_FOR_TYPE:
+            raise HookError(f'Unknown hook type "{conn_type}"')
+        provider = HOOK_FOR_TYPE[conn_type]
+    return HOOKS[provider](cloud)
 
 
 def test_connection(conn: Connection) -> tuple[bool, str]:

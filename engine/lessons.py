@@ -56,10 +56,10 @@ def seed_connections() -> dict[str, dict]:
 
 @lru_cache(maxsize=None)
 def scenarios() -> dict[str, Scenario]:
-    """Every scenario in ``data/scenarios/``, the lesson first, then by file name."""
+    """Every scenario in ``data/scenarios/``, in their ``order``."""
     found: dict[str, Scenario] = {}
-    for path in sorted((DATA_DIR / "scenarios").glob("*.yaml"), key=lambda p: (p.stem != "lesson", p.stem)):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raws = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in (DATA_DIR / "scenarios").glob("*.yaml")]
+    for raw in sorted(raws, key=lambda r: (r.get("order", 999), r["id"])):
         dag_file = raw["dag"]
         found[raw["id"]] = Scenario(
             id=raw["id"],
@@ -93,6 +93,12 @@ def connection_types() -> dict[str, dict]:
 @lru_cache(maxsize=None)
 def connection_test_note() -> str:
     return " ".join(_load("connection_types.yaml")["test_disabled_note"].split())
+
+
+@lru_cache(maxsize=None)
+def airflow_notes() -> dict[str, list[dict]]:
+    """step kind → notes on what real Airflow 3 does there (``data/airflow_notes.yaml``)."""
+    return _load("airflow_notes.yaml")
 
 
 @lru_cache(maxsize=None)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from engine.connection import Connection
 from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
-from engine.hooks import HOOKS, ClientSession, Cloud
+from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
 from engine.lessons import Scenario, lesson
 from engine.masking import redact
 from engine.secrets import ConnectionNotFound, Lookup, SecretsBackend, default_backends, resolve_connection
@@ -69,7 +69,7 @@ class Step:
 
     @property
     def failed(self) -> bool:
-        return self.outcome != "ok"
+        return self.outcome not in ("ok", "fallback")
 
 
 @dataclass(frozen=True)
@@ -174,29 +174,37 @@ class Runner:
     def _run_task(self, frame: TaskFrame) -> Iterator[Event]:
         task = frame.task
         frame.task_status = "waiting_for_connection"
+        falls_back = task.provider in HOOKS and HOOKS[task.provider].falls_back_when_missing
         try:
             resolution = resolve_connection(task.conn_id, self.backends)
         except ConnectionNotFound as err:
-            frame.task_status = "failed"
-            facts = {"lookups": _lookups_text(err.lookups), **_error_facts(err, "AirflowNotFoundException")}
-            yield Event("request_connection", "failed", task, facts)
-            yield Event("task_complete", "failed_without_session", task, {})
-            return
-        conn = frame.connection_details = resolution.connection
-        self.secrets.extend(conn.secrets())
-        yield Event(
-            "request_connection",
-            "ok",
-            task,
-            {"source": resolution.source, "where": resolution.where, "lookups": _lookups_text(resolution.lookups)},
-        )
+            lookups = _lookups_text(err.lookups)
+            if not falls_back:
+                frame.task_status = "failed"
+                facts = {"lookups": lookups, **_error_facts(err, "AirflowNotFoundException")}
+                yield Event("request_connection", "failed", task, facts)
+                yield Event("task_complete", "failed_without_session", task, {})
+                return
+            conn = frame.connection_details = Connection(conn_id=task.conn_id, conn_type=task.provider)
+            yield Event("request_connection", "fallback", task, {"lookups": lookups})
+        else:
+            conn = frame.connection_details = resolution.connection
+            self.secrets.extend(conn.secrets())
+            yield Event(
+                "request_connection",
+                "ok",
+                task,
+                {"source": resolution.source, "where": resolution.where, "lookups": _lookups_text(resolution.lookups)},
+            )
 
-        hook = HOOKS[task.provider](self.cloud)
-        facts = {"hook": hook.name, "client": hook.client}
+        facts = {}
         try:
+            hook = hook_for(task.provider, conn, self.cloud)
+            facts = {"hook": hook.name, "client": hook.client}
             session = hook.open_session(conn, self.ids("session-"))
         except HookError as err:
             frame.task_status = "failed"
+            facts.setdefault("hook", "hook")
             yield Event("create_session", "failed", task, {**facts, **_error_facts(err)})
             yield Event("task_complete", "failed_without_session", task, {})
             return
@@ -252,6 +260,7 @@ class Runner:
             "task_id": task.task_id if task else None,
             "conn_id": task.conn_id if task else None,
             "conn_arg": task.conn_arg if task else None,
+            "provider": task.provider if task else None,
             **event.facts,
         }
 
@@ -259,6 +268,9 @@ class Runner:
             if isinstance(template, dict):
                 template = template[facts["source"]]
             return redact(" ".join(str(template).split()).format_map(facts), self.secrets)
+
+        def clean(value: Any) -> Any:
+            return redact(value, self.secrets) if isinstance(value, str) else value
 
         return Step(
             number=len(self.steps) + 1,
@@ -271,9 +283,9 @@ class Runner:
             result=fill(words["result"]),
             narration=fill(words["narration"]),
             flow_node=spec["flow_node"],
-            error=fill(facts["error"]) if "error" in facts else None,
+            error=clean(facts.get("error")),
             error_type=facts.get("error_type"),
-            facts={k: (fill(v) if isinstance(v, str) else v) for k, v in facts.items()},
+            facts={k: clean(v) for k, v in facts.items()},
         )
 
     def variable_names(self) -> tuple[str, ...]:
@@ -288,7 +300,11 @@ class Runner:
         for frame in self.frames:
             conn, session = frame.connection_details, frame.session
             states = {
-                "connection_details": ("loaded" if conn else "released" if frame.released else "absent", conn),
+                "connection_details": (
+                    ("loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty")
+                    if conn else "released" if frame.released else "absent",
+                    conn,
+                ),
                 "session": (session.state if session else "released" if frame.released else "absent", session),
                 "task_status": (frame.task_status, frame.task_status),
             }

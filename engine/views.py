@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.lessons import lesson
-from engine.simulator import Trace
+from engine.lessons import airflow_notes, lesson
+from engine.simulator import Step, Trace
 
 TABLE_COLUMNS = ["Step", "Action", "Connection ID Used", "Airflow Internal State", "Result"]
 NOT_APPLICABLE = "N/A"
@@ -141,3 +141,30 @@ def step_of_kind(trace: Trace, kind: str) -> int | None:
     """The number of the first step of a kind (dag_start, request_connection, …), if the run has one."""
     step = trace.first(kind)
     return step.number if step else None
+
+
+# -- scenarios against the lesson ---------------------------------------------------------------
+def changed_steps(trace: Trace, lesson_trace: Trace) -> set[int]:
+    """Step numbers whose process-table row differs from the lesson's row at the same number."""
+    ours, theirs = process_rows(trace), process_rows(lesson_trace)
+    keys = ("Action", "Connection ID Used", "Airflow Internal State", "Result")
+    return {
+        row["Step"] for i, row in enumerate(ours)
+        if i >= len(theirs) or any(row.get(k) != theirs[i].get(k) for k in keys) or "Task" in row
+    }
+
+
+def changed_tracker_cells(trace: Trace, lesson_trace: Trace, every_step: bool = False) -> dict[str, set[str]]:
+    """variable → column labels whose value differs from the lesson's value in that column."""
+    ours, theirs = tracker_values(trace, every_step), tracker_values(lesson_trace, every_step)
+    result = {}
+    for variable, row in ours.items():
+        base = theirs.get(variable.split(" (")[0], {})
+        result[variable] = {label for label, value in row.items() if base.get(label) != value}
+    return result
+
+
+def notes_for(step: Step) -> list[dict]:
+    """The "in real Airflow 3" notes for a step: the general ones and its provider's."""
+    provider = step.facts.get("provider")
+    return [n for n in airflow_notes().get(step.kind, []) if n.get("provider") in (None, provider)]

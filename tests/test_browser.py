@@ -21,6 +21,9 @@ PAGES = {
     "Quiz": "Quiz",
     "Concept_snapshot": "Concept snapshot",
     "Full_transcript": "Full transcript",
+    "Connections": "Connections",
+    "Compare_with_the_lesson": "Compare with the lesson",
+    "Your_DAG": "Your DAG",
 }
 
 
@@ -87,9 +90,10 @@ def test_a_bad_step_shows_a_notice_not_a_traceback(page, lab_server):
 
 @pytest.mark.parametrize("path, title", PAGES.items())
 def test_every_page_opens_without_an_exception(page, lab_server, path, title):
-    open_page(page, f"{lab_server.url}/{path}?step=3")
+    scenario = "&scenario=job_fails" if path == "Compare_with_the_lesson" else ""
+    open_page(page, f"{lab_server.url}/{path}?step=3{scenario}")
     page.get_by_role("heading", name=re.compile(title)).first.wait_for()
-    step_heading(page, 3).or_(page.get_by_text("Step 3 of 6").first).first.wait_for()
+    page.get_by_text("Step 3 of 6").first.wait_for()
     page.wait_for_timeout(300)
     assert page.locator('[data-testid="stException"]').count() == 0
     SHOTS.mkdir(exist_ok=True)
@@ -103,3 +107,16 @@ def test_a_phone_wide_page_does_not_scroll_sideways(page, lab_server):
         open_page(page, f"{lab_server.url}/{path}?step=3")
         page.get_by_role("heading", name=re.compile("Step 3 of 6")).wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_define_a_connection_in_the_browser(page, lab_server):
+    open_page(page, f"{lab_server.url}/Connections")
+    page.get_by_role("heading", name=re.compile("Stored connections")).wait_for()
+    page.get_by_role("textbox", name="Connection Id").first.fill("browser_conn")
+    page.get_by_role("textbox", name="Project Id").first.fill("browser-project")
+    page.get_by_role("textbox", name="Keyfile Path").first.fill("/keys/browser.json")
+    page.keyboard.press("Tab")  # commit the last field, as leaving it does
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Added `browser_conn`").or_(page.get_by_text("Added browser_conn")).first.wait_for()
+    page.get_by_text("browser_conn").first.wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,71 @@
+"""Your DAG: edit the sample DAG (or paste your own) and run it against the stored connections.
+
+The source is read with ``ast`` — never executed — and every operator's conn_id is looked up
+exactly as in the lesson.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from app import setup, show_flow, show_process_table, show_step_card, show_tracker, show_variables, stepper
+from engine.dag import DagSourceError, read_dag
+from engine.lessons import DATA_DIR, scenario
+
+SOURCE = "own_dag_source"
+RAN = "own_dag_ran"
+EXAMPLES = {p.stem: p for p in sorted((DATA_DIR / "dags").glob("*.py"))}
+
+ss = st.session_state
+ss.setdefault(SOURCE, scenario("lesson").dag_source)
+ss.setdefault(RAN, ss[SOURCE])
+
+
+def load_example() -> None:
+    name = ss.get("own_dag_example")
+    if name:
+        ss[SOURCE] = EXAMPLES[name].read_text(encoding="utf-8")
+        ss[RAN] = ss[SOURCE]
+
+
+def run_source() -> None:
+    ss[RAN] = ss[SOURCE]
+
+
+error = None
+try:
+    read_dag(ss[RAN])
+except DagSourceError as err:
+    error = err
+trace, _ = setup("Your DAG", "✍️", dag_source=None if error else ss[RAN])
+st.caption("Edit the DAG — change `gcp_conn_id`, add a task, use an AWS or Azure operator — and run it against "
+           "the connections on the Connections page. The lab reads the file; it never runs it.")
+st.selectbox("Start from an example", list(EXAMPLES), index=None, key="own_dag_example", on_change=load_example,
+             placeholder="Choose an example DAG")
+st.text_area("DAG source", key=SOURCE, height=260)
+st.button("Run this DAG", key="own_dag_run", type="primary", on_click=run_source)
+if error is not None:
+    st.error(f"The DAG cannot be read: {error}", icon="⚠️")
+    if error.lineno:
+        lines = ss[RAN].splitlines()
+        st.code("\n".join(f"{line}  # ◀ here" if i + 1 == error.lineno else line for i, line in enumerate(lines)),
+                language="python", line_numbers=True)
+    st.stop()
+if ss[RAN] != ss[SOURCE]:
+    st.caption("You changed the source since the last run: press “Run this DAG” to run it.")
+dag = trace.dag
+st.markdown(f"**`{dag.dag_id}`**: " + ", ".join(f"`{t.task_id}` ({t.operator}, `{t.conn_arg}='{t.conn_id}'`)"
+                                                for t in dag.tasks))
+failed = trace.failed_step
+if failed is not None and failed.kind == "request_connection":
+    st.warning(f"Step {failed.number} fails: {failed.result}. This is the scenario “The conn_id is missing” — "
+               "the seed's quiz question 3, live.", icon="⚠️")
+step = stepper(trace)
+left, right = st.columns([2, 3])
+with left:
+    show_flow(trace, step)
+with right:
+    show_step_card(trace, step)
+    show_variables(trace, step)
+show_process_table(trace, step, compare=False)
+show_tracker(trace, step, every_step=len(dag.tasks) > 1, compare=False)

@@ -1,0 +1,201 @@
+"""Every what-if scenario: where its run fails and what each tracked variable holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.connection import Connection
+from engine.lessons import DATA_DIR, scenario, scenarios
+from engine.quiz import reference_trace
+from engine.simulator import run_scenario
+from engine.views import changed_steps, changed_tracker_cells, notes_for
+from tests.test_pages import open_app, texts
+
+ROOT = Path(__file__).resolve().parent.parent
+IDS = ["lesson", "missing_conn_id", "malformed_connection", "credentials_rejected", "job_fails", "env_var_wins",
+       "two_tasks", "aws_s3", "azure_blob"]
+
+
+def states(trace, variable):
+    return [snap[variable].state for snap in trace.snapshots]
+
+
+def test_the_nine_scenarios_are_there_in_order():
+    assert list(scenarios()) == IDS
+    for sc in scenarios().values():
+        assert sc.title and sc.summary and sc.description and sc.notice
+
+
+# scenario → (failed step number or None, its kind, error type, session states after each step)
+EXPECTED = {
+    "lesson": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
+    "missing_conn_id": (2, "request_connection", "AirflowNotFoundException",
+                        ["absent", "absent", "absent", "absent", "released"]),
+    "malformed_connection": (3, "create_session", "KeyError",
+                             ["absent", "absent", "absent", "absent", "absent", "released"]),
+    "credentials_rejected": (3, "create_session", "RefreshError",
+                             ["absent", "absent", "absent", "absent", "absent", "released"]),
+    "job_fails": (4, "api_call", "BadRequest", ["absent", "absent", "absent", "open", "open", "closed", "released"]),
+    "env_var_wins": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
+    "aws_s3": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
+    "azure_blob": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
+}
+
+
+@pytest.mark.parametrize("scenario_id", list(EXPECTED))
+def test_where_each_scenario_fails_and_what_session_holds(lesson_store, scenario_id):
+    trace = run_scenario(scenario(scenario_id), lesson_store)
+    number, kind, error_type, session = EXPECTED[scenario_id]
+    failed = trace.failed_step
+    assert (failed.number if failed else None, failed.kind if failed else None,
+            failed.error_type if failed else None) == (number, kind, error_type)
+    assert states(trace, "session") == session
+    final_status = trace.value("task_status", len(trace.steps)).text
+    assert final_status == ("Failed" if number else "Success")
+    assert trace.steps[-1].result == ("DAG run failed" if number else "DAG run successful")
+
+
+def test_missing_conn_id_names_the_typo(lesson_store):
+    trace = run_scenario(scenario("missing_conn_id"), lesson_store)
+    assert trace.step(2).result == "The conn_id `my_gpc_conn` isn't defined"
+    assert states(trace, "connection_details") == ["absent"] * 4 + ["released"]
+
+
+def test_job_fails_still_closes_the_session_at_step_5(lesson_store):
+    trace = run_scenario(scenario("job_fails"), lesson_store)
+    assert trace.step(4).result.startswith("BadRequest: 400 POST")
+    assert (trace.step(5).action, trace.step(5).internal_state) == ("Task fails", "Session closed")
+    assert trace.value("task_status", 4).text == "Failed"
+
+
+def test_env_var_wins_says_which_source_answered(lesson_store):
+    trace = run_scenario(scenario("env_var_wins"), lesson_store)
+    assert trace.step(2).internal_state == "Fetch connection details from environment variable AIRFLOW_CONN_MY_GCP_CONN"
+    assert trace.step(2).facts["source"] == "environment"
+    assert "env-practice-project" in trace.value("session", 3).detail
+
+
+def test_two_tasks_each_get_their_own_session(lesson_store):
+    trace = run_scenario(scenario("two_tasks"), lesson_store)
+    assert [s.number for s in trace.steps if s.kind == "request_connection"] == [2, 6]
+    assert states(trace, "session (load_task)")[3:6] == ["open", "open", "closed"]
+    assert states(trace, "session (report_task)")[5:10] == ["absent", "absent", "open", "open", "closed"]
+    a, b = trace.value("session (load_task)", 5).detail, trace.value("session (report_task)", 8).detail
+    assert a.split("session=")[1][:16] != b.split("session=")[1][:16]
+
+
+def test_aws_and_azure_hooks_read_their_connections(lesson_store):
+    aws = run_scenario(scenario("aws_s3"), lesson_store)
+    assert "access key pair" in aws.step(3).narration and "eu-west-1" in aws.step(3).narration
+    assert aws.step(4).facts["call"] == "put_object"
+    azure = run_scenario(scenario("azure_blob"), lesson_store)
+    assert "shared account key" in azure.step(3).narration and azure.step(4).facts["call"] == "upload_blob"
+    for trace in (aws, azure):
+        dumped = json.dumps([s.__dict__ for s in trace.steps], default=str)
+        assert "practice/secret/access/key" not in dumped and "cHJhY3RpY2Ut" not in dumped
+
+
+def test_aws_falls_back_to_default_credentials_when_the_conn_id_is_missing(lesson_store):
+    source = (DATA_DIR / "dags" / "aws_missing_conn_id.py").read_text()
+    trace = run_scenario(scenario("aws_s3"), lesson_store, dag_source=source)
+    assert trace.step(2).outcome == "fallback" and not trace.step(2).failed
+    assert trace.step(2).result == "Warning: Unable to find AWS Connection ID 'my_aws_conn_typo', switching to empty."
+    assert trace.value("connection_details", 2).text == "Empty connection (no credentials)"
+    assert trace.failed_step.number == 4 and trace.failed_step.error_type == "NoCredentialsError"
+    assert trace.value("session", 5).state == "closed"
+
+
+def test_a_generic_operator_gets_the_hook_of_its_connections_type(lesson_store):
+    source = ("with DAG('g') as dag:\n"
+              "    SQLExecuteQueryOperator(task_id='q', sql='select 1', conn_id='my_aws_conn')\n")
+    trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
+    assert trace.succeeded and "AwsBaseHook" in trace.step(3).narration
+    lesson_store.add(Connection(conn_id="pg", conn_type="postgres", host="db"))
+    trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source.replace("my_aws_conn", "pg"))
+    assert trace.failed_step.number == 3 and 'Unknown hook type "postgres"' in trace.failed_step.result
+
+
+def test_changed_steps_are_marked_against_the_lesson():
+    lesson_trace = reference_trace("lesson")
+    assert changed_steps(reference_trace("job_fails"), lesson_trace) == {4, 5, 6}
+    assert changed_steps(reference_trace("env_var_wins"), lesson_trace) == {2}
+    assert changed_steps(lesson_trace, lesson_trace) == set()
+    cells = changed_tracker_cells(reference_trace("job_fails"), lesson_trace)
+    assert cells["task_status"] == {"After Step 5", "Final"} and cells["session"] == set()
+
+
+def test_real_airflow_notes_come_with_their_source():
+    trace = reference_trace("aws_s3")
+    notes = notes_for(trace.step(2))
+    assert any("switching to empty" in n["text"] for n in notes)
+    assert all(n["source"].startswith("apache/airflow ") for n in notes)
+
+
+@pytest.mark.parametrize("scenario_id", IDS)
+def test_cli_runs_every_scenario(tmp_path, scenario_id):
+    env = {**os.environ, "LAB_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "engine", "run", "--scenario", scenario_id, "--format", "json"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    data = json.loads(out.stdout)
+    assert data["scenario"] == scenario_id and data["process_table"][0]["Action"] == "DAG starts execution"
+    assert data["succeeded"] == (EXPECTED.get(scenario_id, (None,))[0] is None)
+
+
+def test_the_scenario_in_the_url_is_shown_on_every_page():
+    at = open_app(scenario="job_fails", step="5")
+    assert "Step 5 of 6: Task fails" in texts(at)
+    at.switch_page("pages/3_Process_table.py").run()
+    frame = at.dataframe[0].value
+    assert list(frame["vs the lesson"]) == ["", "", "", "≠ changed from the lesson"] * 1 + [
+        "≠ changed from the lesson"] * 2
+    assert at.query_params["scenario"] == "job_fails"
+
+
+def test_an_unknown_scenario_in_the_url_shows_the_lesson_and_a_notice():
+    at = open_app(scenario="nope", step="2")
+    assert "There is no scenario “nope”" in at.warning[0].value
+    assert at.session_state["lab_scenario"] == "lesson"
+
+
+def test_choosing_a_scenario_in_the_sidebar_changes_every_view():
+    at = open_app()
+    at.selectbox(key="scenario_select").set_value("missing_conn_id").run()
+    at.button(key="step_last").click().run()
+    assert "Step 4 of 4: DAG run ends" in texts(at)
+    assert at.query_params["scenario"] == "missing_conn_id"
+
+
+def test_compare_page_shows_both_runs():
+    at = open_app("pages/10_Compare_with_the_lesson.py", scenario="job_fails", step="4")
+    page = texts(at)
+    assert "Cloud job started successfully" in page and "BadRequest: 400 POST" in page
+
+
+def test_your_dag_page_turns_a_changed_conn_id_into_scenario_2():
+    at = open_app("pages/11_Your_DAG.py")
+    source = at.text_area(key="own_dag_source").value.replace("my_gcp_conn", "my_other_conn")
+    at.text_area(key="own_dag_source").set_value(source)
+    at.button(key="own_dag_run").click().run()
+    assert any("The conn_id `my_other_conn` isn't defined" in w.value for w in at.warning)
+
+
+def test_your_dag_page_reports_bad_source_with_its_line():
+    at = open_app("pages/11_Your_DAG.py")
+    at.text_area(key="own_dag_source").set_value("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t',\n")
+    at.button(key="own_dag_run").click().run()
+    assert any(e.value.startswith("The DAG cannot be read: Line 2: Syntax error") for e in at.error)
+    assert not at.exception
+
+
+def test_your_dag_page_runs_an_example_with_three_clouds():
+    at = open_app("pages/11_Your_DAG.py")
+    at.selectbox(key="own_dag_example").set_value("azure_blob").run()
+    assert "`example_blob_dag`" in texts(at)
+    at.slider(key="step_slider").set_value(3).run()
+    assert "BlobServiceClient" in texts(at)
