@@ -9,6 +9,7 @@
     python -m engine connections export FILE [--file-format json|yaml|env] [--serialization-format uri|json]
     python -m engine connections import FILE [--overwrite]
     python -m engine connections rotate-key
+    python -m engine quiz [--scenario NAME] [--format json|text]
 
 Secrets are never printed: ``get`` and ``list`` mask them; only ``export`` writes them, to a file.
 
@@ -137,6 +138,23 @@ def _print_rows(rows: list[dict], output: str) -> None:
         print("No connections found.")
 
 
+def cmd_quiz(args: argparse.Namespace) -> int:
+    from engine.quiz import as_json
+
+    if args.scenario:
+        scenario(args.scenario)  # an unknown id is an error, not an empty list
+    bank = as_json(args.scenario)
+    if args.format == "json":
+        print(json.dumps(bank, indent=2, ensure_ascii=False))
+        return 0
+    for q in bank:
+        print(f"[{q['scenario']}] {q['id']}: {q['question']}")
+        for option in q["options"]:
+            print(f"   {'*' if option == q['answer'] else ' '} {option}")
+        print(f"   (step {q['step']})\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description="The Airflow connections lab engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--overwrite", action="store_true")
     csub.add_parser("rotate-key", help="re-encrypt every secret with the first key of LAB_FERNET_KEY")
     conns.set_defaults(func=cmd_connections)
+
+    quiz = sub.add_parser("quiz", help="print the quiz bank with its answer keys, computed from the runs")
+    quiz.add_argument("--scenario", help="only this scenario's questions")
+    quiz.add_argument("--format", choices=["json", "text"], default="text")
+    quiz.set_defaults(func=cmd_quiz)
     return parser
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from engine.crypto import load_keys
 from engine.lessons import scenario, scenarios, seed_connections
+from engine.progress import ProgressStore
 from engine.settings import database_url
 from engine.simulator import Trace, run_scenario
 from engine.store import ConnectionStore, make_engine
@@ -76,3 +77,13 @@ def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str |
     if raw is None or raw == "" or raw in scenarios():
         return raw or default, None
     return default, f"There is no scenario “{raw}”; showing “{scenario(default).title}”."
+
+
+@lru_cache(maxsize=8)
+def _progress(store: ConnectionStore) -> ProgressStore:
+    return ProgressStore(store.engine)
+
+
+def get_progress(environ=os.environ) -> ProgressStore:
+    """The quiz progress tables, in the same database as the connections."""
+    return _progress(get_store(environ))

@@ -8,6 +8,7 @@ answer key cannot drift from what the lab shows.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,21 +53,45 @@ def _with_conn_id(trace: Trace, new_id: str) -> str:
     return "".join(lines)
 
 
+def _step_number(trace: Trace, which) -> int:
+    if which == "failed":
+        return trace.failed_step.number
+    if which == "last":
+        return len(trace.steps)
+    return int(which)
+
+
 def compute_answer(rule: dict, scenario_id: str) -> AnswerKey:
     """Work a rule out from the scenario's recorded run."""
     trace = reference_trace(scenario_id)
     (kind, args), = rule.items()
+    args = args or {}
     if kind == "first_step_where":
         step = next(i for i in range(1, len(trace.snapshots))
                     if trace.value(args["variable"], i).state == args["state"])
         return AnswerKey(f"Step {step}", step, scenario_id)
     if kind == "value_after":
-        return AnswerKey(trace.value(args["variable"], args["step"]).text, args["step"], scenario_id)
+        step = _step_number(trace, args["step"])
+        return AnswerKey(trace.value(args["variable"], step).text, step, scenario_id)
     if kind == "step_changed_by_conn_id":
         changed = reference_trace(scenario_id, _with_conn_id(trace, CHANGED_CONN_ID))
         before, after = process_rows(trace), process_rows(changed)
         step = next(i + 1 for i, (a, b) in enumerate(zip(before, after)) if a != b)
         return AnswerKey(f"Step {step}", step, scenario_id)
+    if kind == "failed_step":
+        step = trace.failed_step.number
+        return AnswerKey(f"Step {step}", step, scenario_id)
+    if kind == "error_type":
+        return AnswerKey(trace.failed_step.error_type, trace.failed_step.number, scenario_id)
+    if kind == "cell":
+        step = _step_number(trace, args["step"])
+        return AnswerKey(str(process_rows(trace)[step - 1][args["column"]]), step, scenario_id)
+    if kind == "fact":
+        step = trace.first(args["kind"])
+        return AnswerKey(str(step.facts[args["name"]]), step.number, scenario_id)
+    if kind == "count_steps_of_kind":
+        steps = [s for s in trace.steps if s.kind == args["kind"]]
+        return AnswerKey(str(len(steps)), steps[0].number, scenario_id)
     raise ValueError(f"Unknown answer rule {kind!r}")
 
 
@@ -77,3 +102,38 @@ def questions(scenario_id: str | None = None) -> list[dict]:
 
 def answer_key(question: dict) -> AnswerKey:
     return compute_answer(question["answer"], question["scenario"])
+
+
+LETTERS = "ABCDEFGH"
+
+
+def lettered(question: dict) -> list[str]:
+    """The options with the letters they keep however they are ordered: "A. Step 2", ..."""
+    return [f"{LETTERS[i]}. {text}" for i, text in enumerate(question["options"])]
+
+
+def shuffled(question: dict, attempt: int) -> list[str]:
+    """The lettered options in the order of an attempt: as written first, shuffled on each retry."""
+    options = lettered(question)
+    if attempt <= 1:
+        return options
+    rng = random.Random(f"{question['id']}:{attempt}")
+    order = options[:]
+    while order == options:
+        rng.shuffle(order)
+    return order
+
+
+def option_text(lettered_option: str) -> str:
+    return lettered_option.split(". ", 1)[1]
+
+
+def as_json(scenario_id: str | None = None) -> list[dict]:
+    """The bank with computed answer keys, for instructors (``python -m engine quiz``)."""
+    out = []
+    for q in questions(scenario_id):
+        key = answer_key(q)
+        out.append({"id": q["id"], "scenario": q["scenario"], "mode": q["mode"], "question": q["question"],
+                    "options": list(q["options"]), "answer": key.answer, "step": key.step, "hint": q["hint"],
+                    "explanation": q["explanation"]})
+    return out

@@ -1,31 +1,134 @@
-"""Mode 7: the quiz; answer keys come from the recorded run, not from typed-in letters."""
+"""Mode 7: the quiz. Answer keys are computed from the recorded runs; answers can persist."""
 
+import pandas as pd
 import streamlit as st
 
 from app import QUIZ, set_scenario, setup
+from engine import lab
 from engine.lessons import scenario
-from engine.quiz import answer_key, questions
+from engine.progress import InvalidName, Record, by_question, summary
+from engine.quiz import answer_key, lettered, option_text, questions, shuffled
+
+LEARNER = "quiz_learner"  # (id, name) of a named learner, or None when anonymous
+NAME_ERROR = "quiz_name_error"
+ONE_AT_A_TIME = "quiz_one_at_a_time"
+CURRENT = "quiz_current"
+RETRY = "quiz_retry"  # question id -> attempt number now shown (after "Try again")
 
 trace, step = setup("Quiz", "❓")
-answers = st.session_state.setdefault(QUIZ, {})
-letters = "ABCD"
-for q in questions(st.session_state["lab_scenario"]):
+ss = st.session_state
+ss.setdefault(QUIZ, [])  # the Records of this learner (anonymous: this browser session only)
+ss.setdefault(LEARNER, None)
+ss.setdefault(RETRY, {})
+
+
+def sign_in() -> None:
+    try:
+        learner_id, name = lab.get_progress().learner(ss.get("quiz_name", ""))
+    except InvalidName as err:
+        ss[NAME_ERROR] = str(err)
+        return
+    ss[NAME_ERROR] = None
+    ss[LEARNER] = (learner_id, name)
+    ss[QUIZ] = lab.get_progress().records(learner_id)
+    ss[RETRY] = {}
+
+
+def sign_out() -> None:
+    ss[LEARNER] = None
+    ss[QUIZ] = []
+    ss[RETRY] = {}
+
+
+def check(q: dict, attempt: int) -> None:
+    choice = ss.get(f"quiz_{q['id']}_{attempt}")
+    if choice is None:
+        return
     key = answer_key(q)
+    record = Record(q["id"], q["scenario"], attempt, option_text(choice), option_text(choice) == key.answer)
+    ss[QUIZ] = [*ss[QUIZ], record]
+    if ss[LEARNER]:
+        lab.get_progress().record(ss[LEARNER][0], record)
+
+
+def retry(qid: str, attempt: int) -> None:
+    ss[RETRY] = {**ss[RETRY], qid: attempt}
+
+
+# -- who is answering -----------------------------------------------------------------------
+with st.container(border=True):
+    if ss[LEARNER]:
+        st.markdown(f"Answering as **{ss[LEARNER][1]}** — your answers are saved.")
+        st.button("Stop saving (anonymous)", key="quiz_sign_out", on_click=sign_out)
+    else:
+        st.markdown("You are **anonymous**: answers last for this browser session. "
+                    "Pick a display name to keep your progress and see it again next time.")
+        st.text_input("Display name", key="quiz_name", max_chars=None, placeholder="e.g. Ada")
+        if ss.get(NAME_ERROR):
+            st.error(ss[NAME_ERROR], icon="⚠️")
+        st.button("Save my progress under this name", key="quiz_sign_in", on_click=sign_in)
+
+scope = questions(ss["lab_scenario"]) or questions("lesson")
+st.caption(f"{len(scope)} questions about “{scenario(scope[0]['scenario']).title}”. Change the scenario in the "
+           "sidebar for its own questions. Keyboard: Tab to move, arrows to choose, Enter or Space to press.")
+one = st.toggle("One question at a time", key=ONE_AT_A_TIME)
+history = by_question(ss[QUIZ])
+
+
+def show_question(number: int, q: dict) -> None:
+    key = answer_key(q)
+    answers = history.get(q["id"], [])
+    right = any(a.correct for a in answers)
+    attempt = ss[RETRY].get(q["id"], len(answers) + (0 if answers else 1))
+    latest = answers[-1] if answers and answers[-1].attempt == attempt else None
     with st.container(border=True):
-        st.markdown(f"**{q['question']}**")
-        options = [f"{letters[i]}. {text}" for i, text in enumerate(q["options"])]
-        choice = st.radio("Your answer", options, index=None, key=f"quiz_{q['id']}")
-        with st.expander("Hint"):
-            st.markdown(q["hint"])
-        if st.button("Check", key=f"check_{q['id']}", disabled=choice is None):
-            answers[q["id"]] = choice.split(". ", 1)[1]
-        if q["id"] in answers:
-            if answers[q["id"]] == key.answer:
-                st.success(f"✅ Right: {key.answer}.")
-            else:
-                st.error(f"❌ Not quite: you chose “{answers[q['id']]}”.")
+        st.markdown(f"**{number}. {q['question']}**")
+        if right:
+            chosen = next(a for a in answers if a.correct)
+            letter = lettered(q)[q["options"].index(chosen.choice)]
+            tries = "first try" if answers[0].correct else f"after {len(answers)} tries"
+            st.success(f"✅ Right ({tries}): {letter}", icon="✅")
             st.markdown(q["explanation"])
+        elif latest is not None:
+            letter = lettered(q)[q["options"].index(latest.choice)]
+            st.error(f"❌ Not right: you chose {letter}.", icon="❌")
+            st.button("Try again", key=f"retry_{q['id']}", on_click=retry, args=(q["id"], attempt + 1),
+                      help="The options are shuffled; each keeps its letter.")
+            with st.expander("Show the answer and why"):
+                st.markdown(f"**{lettered(q)[q['options'].index(key.answer)]}** — {q['explanation']}")
+        else:
+            st.radio("Your answer", shuffled(q, attempt), index=None, key=f"quiz_{q['id']}_{attempt}")
+            with st.expander("Hint"):
+                st.markdown(q["hint"])
+            st.button("Check", key=f"check_{q['id']}", on_click=check, args=(q, attempt), type="primary",
+                      disabled=ss.get(f"quiz_{q['id']}_{attempt}") is None)
+        if right or latest is not None:
             st.button(f"Show me step {key.step}", key=f"show_{q['id']}", on_click=set_scenario,
-                      args=(key.scenario, key.step))
-right = sum(answers.get(q["id"]) == answer_key(q).answer for q in questions(st.session_state["lab_scenario"]))
-st.caption(f"Score: {right} right so far")
+                      args=(key.scenario, key.step), help="Open this scenario at the step the question is about.")
+
+
+if one:
+    ss.setdefault(CURRENT, 0)
+    ss[CURRENT] = min(ss[CURRENT], len(scope) - 1)
+    show_question(ss[CURRENT] + 1, scope[ss[CURRENT]])
+    cols = st.columns(2)
+    cols[0].button("◀ Previous question", key="quiz_prev", disabled=ss[CURRENT] == 0,
+                   on_click=lambda: ss.update({CURRENT: ss[CURRENT] - 1}))
+    cols[1].button("Next question ▶", key="quiz_next", disabled=ss[CURRENT] == len(scope) - 1,
+                   on_click=lambda: ss.update({CURRENT: ss[CURRENT] + 1}))
+else:
+    for number, q in enumerate(scope, start=1):
+        show_question(number, q)
+
+# -- score and progress ---------------------------------------------------------------------
+result = summary(ss[QUIZ], scope)
+total = result["total"]
+st.subheader("Score")
+st.markdown(f"**{total['right']} of {total['questions']}** right · {total['first_try_right']} on the first try · "
+            f"{total['answered']} answered")
+everything = summary(ss[QUIZ], questions())
+rows = [{"Learning mode": mode, "Questions": c["questions"], "Answered": c["answered"], "Right": c["right"],
+         "First try right": c["first_try_right"]} for mode, c in everything["modes"].items()]
+st.markdown("**Progress over the whole bank, by learning mode**")
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+             alt="Questions answered and answered right, per learning mode.")

@@ -120,3 +120,65 @@ def test_define_a_connection_in_the_browser(page, lab_server):
     page.get_by_text("Added `browser_conn`").or_(page.get_by_text("Added browser_conn")).first.wait_for()
     page.get_by_text("browser_conn").first.wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_answer_the_seeds_three_questions_and_progress_survives_a_restart(page, tmp_path):
+    from tests.conftest import ROOT, Server
+
+    def sign_in(url):
+        open_page(page, f"{url}/Quiz")
+        page.get_by_role("textbox", name="Display name").fill("Grace Hopper")
+        page.keyboard.press("Tab")
+        page.get_by_role("button", name="Save my progress under this name").click()
+        page.get_by_text("Answering as").wait_for()
+
+    server = Server(ROOT / "app.py", tmp_path / "home")
+    try:
+        sign_in(server.url)
+        for option in ("C. Step 3", "C. Session closed", "B. Step 2"):
+            page.get_by_text(option, exact=True).click()
+            page.wait_for_selector(READY)
+            page.locator("button:enabled", has_text="Check").first.click()
+            page.get_by_text(re.compile(rf"Right \(first try\): {re.escape(option)}")).wait_for()
+        page.get_by_text("3 of 4").wait_for()
+    finally:
+        server.stop()
+    server = Server(ROOT / "app.py", tmp_path / "home")  # a new process, the same database
+    try:
+        sign_in(server.url)
+        page.get_by_text("3 of 4").wait_for()
+        page.get_by_text("Right (first try): C. Session closed").wait_for()
+    finally:
+        server.stop()
+
+
+def focused(page):
+    return page.evaluate("[document.activeElement.tagName, document.activeElement.type || '',"
+                         " (document.activeElement.innerText || '').trim()]")
+
+
+def tab_to(page, want, limit=40):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if want(focused(page)):
+            return
+    raise AssertionError(f"Tab never reached the control; last focus: {focused(page)}")
+
+
+def test_the_quiz_works_with_the_keyboard_only(page, tmp_path):
+    from tests.conftest import ROOT, Server
+
+    server = Server(ROOT / "app.py", tmp_path / "home")
+    try:
+        open_page(page, f"{server.url}/Quiz")
+        page.wait_for_timeout(1500)  # as a learner does, after the page is drawn
+        page.get_by_text("Keyboard:").click()  # focus the page, no control
+        tab_to(page, lambda f: f[1] == "radio")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")  # A → B → C: "C. Step 3"
+        page.wait_for_selector(READY)
+        tab_to(page, lambda f: f[0] == "BUTTON" and f[2] == "Check")
+        page.keyboard.press("Enter")
+        page.get_by_text("Right (first try): C. Step 3").wait_for()
+    finally:
+        server.stop()

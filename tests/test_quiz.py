@@ -1,0 +1,157 @@
+"""The quiz: answer keys proved by the engine, feedback, retries, score, and progress that persists."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from engine import lab
+from engine.lessons import scenarios
+from engine.progress import InvalidName, Record, summary, validate_name
+from engine.quiz import answer_key, lettered, questions, shuffled
+from tests.test_pages import open_app, texts
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("question", questions(), ids=[q["id"] for q in questions()])
+def test_each_stated_answer_is_the_one_the_run_gives(question):
+    key = answer_key(question)
+    assert key.answer == question["expect"], f"{question['id']}: the run says {key.answer!r}"
+    assert question["options"].count(key.answer) == 1
+    assert len(set(question["options"])) == len(question["options"])
+    assert 1 <= key.step and question["hint"] and question["explanation"] and question["mode"]
+
+
+def test_every_scenario_has_at_least_three_questions():
+    counts = Counter(q["scenario"] for q in questions())
+    assert {s: counts[s] for s in scenarios()} == {s: max(3, counts[s]) for s in scenarios()}
+
+
+def test_seed_question_2_is_corrected_to_the_trackers_words():
+    q = next(q for q in questions() if q["id"] == "seed-2")
+    assert answer_key(q).answer == "Session closed" and "Session closed" in q["options"]
+
+
+def test_the_seeds_quiz_keys_follow_the_run_not_a_letter(lesson_store):
+    """Change the lesson's run (no my_gcp_conn) and the live answer changes with it."""
+    from engine.quiz import compute_answer
+    assert compute_answer({"first_step_where": {"variable": "session", "state": "open"}}, "lesson").answer == "Step 3"
+    assert compute_answer({"failed_step": {}}, "missing_conn_id").answer == "Step 2"
+
+
+def test_retries_shuffle_the_options_but_keep_their_letters():
+    q = questions("lesson")[0]
+    first, second = shuffled(q, 1), shuffled(q, 2)
+    assert first == lettered(q) and sorted(second) == sorted(first) and second != first
+    assert shuffled(q, 2) == second  # the same attempt always shows the same order
+
+
+def test_cli_prints_the_bank_with_computed_keys(tmp_path):
+    env = {**os.environ, "LAB_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "engine", "quiz", "--scenario", "lesson", "--format", "json"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    bank = json.loads(out.stdout)
+    assert {"id", "scenario", "question", "options", "answer", "step"} <= set(bank[0])
+    seed2 = next(q for q in bank if q["id"] == "seed-2")
+    assert (seed2["answer"], seed2["step"]) == ("Session closed", 5)
+    bad = subprocess.run([sys.executable, "-m", "engine", "quiz", "--scenario", "nope"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "Unknown scenario" in bad.stderr
+
+
+def answer(at, qid, option_text):
+    attempt_keys = [r.key for r in at.radio if r.key.startswith(f"quiz_{qid}_")]
+    radio = at.radio(key=attempt_keys[-1])
+    choice = next(o for o in radio.options if o.endswith(f". {option_text}"))
+    radio.set_value(choice).run()
+    at.button(key=f"check_{qid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_wrong_then_retry_then_right_with_feedback_score_and_show_me():
+    at = open_app("pages/6_Quiz.py")
+    answer(at, "seed-1", "Step 2")
+    assert any("Not right: you chose A. Step 2" in e.value for e in at.error)
+    before = at.radio  # no radio for seed-1 until "Try again"
+    assert not any(r.key.startswith("quiz_seed-1_") for r in before)
+    at.button(key="retry_seed-1").click().run()
+    radio = at.radio(key="quiz_seed-1_2")
+    assert radio.options != lettered(questions("lesson")[0]) and "C. Step 3" in radio.options
+    answer(at, "seed-1", "Step 3")
+    assert any("Right (after 2 tries): C. Step 3" in s.value for s in at.success)
+    assert "The session object is created at step 3" in texts(at)
+    answer(at, "seed-2", "Session closed")
+    assert "**2 of 4** right · 1 on the first try · 2 answered" in texts(at)
+    at.button(key="show_seed-2").click().run()
+    assert at.session_state["lab_step"] == 5
+
+
+def test_a_hint_is_there_on_request():
+    at = open_app("pages/6_Quiz.py")
+    assert "Check the 'Airflow Internal State' column" in texts(at)  # inside the collapsed "Hint" expander
+    assert any(e.label == "Hint" for e in at.expander)
+
+
+def test_one_question_at_a_time():
+    at = open_app("pages/6_Quiz.py")
+    at.toggle(key="quiz_one_at_a_time").set_value(True).run()
+    assert [r.key for r in at.radio] == ["quiz_seed-1_1"]
+    at.button(key="quiz_next").click().run()
+    assert [r.key for r in at.radio] == ["quiz_seed-2_1"]
+
+
+def test_each_scenario_has_its_own_questions():
+    at = open_app("pages/6_Quiz.py", scenario="job_fails")
+    assert [r.key for r in at.radio] == ["quiz_jf-1_1", "quiz_jf-2_1", "quiz_jf-3_1"]
+
+
+@pytest.mark.parametrize("name, words", [("", "Enter a name"), ("x" * 500, "at most 40 characters; this one has 500"),
+                                         ("<b>Ada</b>", "no markup"), ("Ada<script>", "no markup")])
+def test_bad_names_get_a_clear_message(name, words):
+    with pytest.raises(InvalidName, match=words):
+        validate_name(name)
+    at = open_app("pages/6_Quiz.py")
+    at.text_input(key="quiz_name").set_value(name).run()
+    at.button(key="quiz_sign_in").click().run()
+    assert any(words in e.value for e in at.error)
+    assert at.session_state["quiz_learner"] is None
+
+
+def test_named_progress_comes_back_and_learners_do_not_see_each_other():
+    ada = open_app("pages/6_Quiz.py")
+    ada.text_input(key="quiz_name").set_value("Ada Lovelace").run()
+    ada.button(key="quiz_sign_in").click().run()
+    answer(ada, "seed-2", "Session closed")
+    bob = open_app("pages/6_Quiz.py")
+    bob.text_input(key="quiz_name").set_value("Bob").run()
+    bob.button(key="quiz_sign_in").click().run()
+    assert "**0 of 4** right" in texts(bob)
+    lab._open.cache_clear()  # as after a server restart: a new engine, the same database
+    lab._progress.cache_clear()
+    again = open_app("pages/6_Quiz.py")
+    again.text_input(key="quiz_name").set_value("ada lovelace").run()  # names match without regard to case
+    again.button(key="quiz_sign_in").click().run()
+    assert "Answering as **Ada Lovelace**" in texts(again)
+    assert "**1 of 4** right · 1 on the first try" in texts(again)
+
+
+def test_anonymous_answers_are_not_saved():
+    at = open_app("pages/6_Quiz.py")
+    answer(at, "seed-2", "Session closed")
+    assert lab.get_progress().records(lab.get_progress().learner("anyone")[0]) == []
+
+
+def test_summary_counts_first_try_and_modes():
+    qs = questions("lesson")
+    records = [Record("seed-1", "lesson", 1, "Step 2", False), Record("seed-1", "lesson", 2, "Step 3", True),
+               Record("seed-2", "lesson", 1, "Session closed", True)]
+    result = summary(records, qs)
+    assert result["total"] == {"questions": 4, "answered": 2, "right": 2, "first_try_right": 1}
+    assert result["modes"]["Process table"] == {"questions": 2, "answered": 1, "right": 1, "first_try_right": 0}
