@@ -8,6 +8,8 @@ wherever they appear inside longer text (error messages, log lines, reprs).
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -63,11 +65,19 @@ def secrets_of(extra: Any, key: str | None = None) -> list[str]:
 
 def redact(text: str, secrets: list[str]) -> str:
     """Replace every secret (and its URL-quoted and JSON-escaped forms) in ``text`` by ``***``."""
+    if not secrets:
+        return text
+    pattern = _pattern(tuple(secrets))
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+@lru_cache(maxsize=256)
+def _pattern(secrets: tuple[str, ...]) -> re.Pattern | None:
     variants: set[str] = set()
     for secret in secrets:
         if not secret or len(secret) < 3:
             continue
         variants.update({secret, quote(secret, safe=""), json.dumps(secret)[1:-1]})
-    for variant in sorted(variants, key=len, reverse=True):
-        text = text.replace(variant, MASK)
-    return text
+    if not variants:
+        return None
+    return re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))

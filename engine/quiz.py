@@ -67,7 +67,7 @@ def compute_answer(rule: dict, scenario_id: str) -> AnswerKey:
     (kind, args), = rule.items()
     args = args or {}
     if kind == "first_step_where":
-        step = next(i for i in range(1, len(trace.snapshots))
+        step = next(i for i in range(1, len(trace.steps) + 1)
                     if trace.value(args["variable"], i).state == args["state"])
         return AnswerKey(f"Step {step}", step, scenario_id)
     if kind == "value_after":

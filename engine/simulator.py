@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any, Iterator
 
 from engine.connection import Connection
@@ -21,7 +23,14 @@ from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
 from engine.lessons import Scenario, lesson
 from engine.masking import redact
-from engine.secrets import ConnectionNotFound, Lookup, SecretsBackend, default_backends, resolve_connection
+from engine.secrets import (
+    ConnectionNotFound,
+    Lookup,
+    Resolution,
+    SecretsBackend,
+    default_backends,
+    resolve_connection,
+)
 
 VARIABLES = ("connection_details", "session", "task_status")
 LOGICAL_DATE = "2026-01-01T00:00:00+00:00"
@@ -49,37 +58,97 @@ class Value:
     detail: str
 
 
+class Redactor:
+    """The secrets a run has seen, and their removal from any text shown (shared by its steps)."""
+
+    def __init__(self):
+        self.secrets: dict[str, None] = {}  # an ordered set
+        self._known: list[str] = []
+
+    def add(self, secrets: list[str]) -> None:
+        self.secrets.update(dict.fromkeys(secrets))
+        self._known = list(self.secrets)
+
+    def __call__(self, value: Any) -> Any:
+        return redact(value, self._known) if self._known and isinstance(value, str) else value
+
+
+@lru_cache(maxsize=None)
+def _template(kind: str, outcome: str, field_name: str, source: str | None) -> str:
+    template = lesson()["steps"][kind][outcome][field_name]
+    if isinstance(template, dict):
+        template = template[source]
+    return " ".join(str(template).split())
+
+
 @dataclass(frozen=True)
 class Step:
-    """One row of the process table, with what the walkthrough says about it."""
+    """One row of the process table, with what the walkthrough says about it.
+
+    A step records the run's values (``facts``); its words — action, internal state, result,
+    narration — are the lesson's templates filled with those values when first read, with every
+    secret the run has seen masked.
+    """
 
     number: int
     kind: str
-    outcome: str  # "ok", "failed" or "failed_without_session"
+    outcome: str  # "ok", "fallback", "failed" or "failed_without_session"
     task_id: str | None
     conn_id: str | None
-    action: str
-    internal_state: str
-    result: str
-    narration: str
     flow_node: str
-    error: str | None = None
-    error_type: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
+    raw_facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
 
     @property
     def failed(self) -> bool:
         return self.outcome not in ("ok", "fallback")
 
+    def _words(self, field_name: str) -> str:
+        template = _template(self.kind, self.outcome, field_name, self.raw_facts.get("source"))
+        return self.redactor(template.format_map(self.raw_facts))
+
+    @cached_property
+    def action(self) -> str:
+        return self._words("action")
+
+    @cached_property
+    def internal_state(self) -> str:
+        return self._words("state")
+
+    @cached_property
+    def result(self) -> str:
+        return self._words("result")
+
+    @cached_property
+    def narration(self) -> str:
+        return self._words("narration")
+
+    @cached_property
+    def facts(self) -> dict[str, Any]:
+        return {k: self.redactor(v) for k, v in self.raw_facts.items()}
+
+    @property
+    def error(self) -> str | None:
+        return self.facts.get("error")
+
+    @property
+    def error_type(self) -> str | None:
+        return self.raw_facts.get("error_type")
+
 
 @dataclass(frozen=True)
 class Trace:
-    """A recorded run: ``steps[i]`` is step i+1; ``snapshots[0]`` is the start, ``snapshots[i]`` after step i."""
+    """A recorded run: ``steps[i]`` is step i+1; the variables' values are kept as timelines.
+
+    ``timelines[variable]`` lists ``(step, Value)`` each time the variable changed (step 0 is the
+    start), so a run of many tasks costs memory in proportion to what changed, not to
+    steps × variables. ``value(variable, n)`` is the value after step n; ``snapshot(n)`` all of them.
+    """
 
     scenario_id: str
     dag: Dag
     steps: tuple[Step, ...]
-    snapshots: tuple[dict[str, Value], ...]
+    timelines: dict[str, tuple[tuple[int, Value], ...]]
     variables: tuple[str, ...]
 
     @property
@@ -97,7 +166,17 @@ class Trace:
         return next((s for s in self.steps if s.kind == kind), None)
 
     def value(self, variable: str, after: int) -> Value:
-        return self.snapshots[after][variable]
+        timeline = self.timelines[variable]
+        index = bisect_right(timeline, after, key=lambda change: change[0]) - 1
+        return timeline[index][1]
+
+    def snapshot(self, after: int) -> dict[str, Value]:
+        return {v: self.value(v, after) for v in self.variables}
+
+    @property
+    def snapshots(self) -> list[dict[str, Value]]:
+        """Every snapshot, start first (for small runs and tests; large runs use ``value``)."""
+        return [self.snapshot(i) for i in range(len(self.steps) + 1)]
 
 
 @dataclass
@@ -109,6 +188,8 @@ class TaskFrame:
     session: ClientSession | None = None
     task_status: str = "not_started"
     released: bool = False
+    names: tuple[str, ...] = VARIABLES
+    seen: list = field(default_factory=lambda: [None, None, None])  # (state, id(object)) last recorded
 
     def release(self) -> None:
         """The task's process ends: what it held in memory is gone."""
@@ -123,6 +204,7 @@ class Event:
     outcome: str
     task: Task | None
     facts: dict[str, Any]
+    frame: TaskFrame | None = None  # the task whose variables this step changes (None: every task)
 
 
 def _lookups_text(lookups: tuple[Lookup, ...]) -> str:
@@ -153,9 +235,15 @@ class Runner:
         self.scenario_id = scenario_id
         self.logical_date = logical_date
         self.frames = [TaskFrame(task) for task in dag.tasks]
-        self.secrets: list[str] = []
+        self.redactor = Redactor()
         self.steps: list[Step] = []
-        self.snapshots: list[dict[str, Value]] = [self._snapshot()]
+        self.names = self.variable_names()
+        self.timelines: dict[str, list[tuple[int, Value]]] = {name: [] for name in self.names}
+        self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
+        self._lookups: dict[str, str] = {}
+        self._reprs: dict[int, str] = {}
+        for frame in self.frames:
+            self._record_values(frame)
         self._events = self._process()
 
     # -- the run, as live objects --------------------------------------------------------
@@ -176,25 +264,24 @@ class Runner:
         frame.task_status = "waiting_for_connection"
         falls_back = task.provider in HOOKS and HOOKS[task.provider].falls_back_when_missing
         try:
-            resolution = resolve_connection(task.conn_id, self.backends)
+            resolution = self._resolve(task.conn_id)
         except ConnectionNotFound as err:
-            lookups = _lookups_text(err.lookups)
+            lookups = self._lookups[task.conn_id]
             if not falls_back:
                 frame.task_status = "failed"
                 facts = {"lookups": lookups, **_error_facts(err, "AirflowNotFoundException")}
-                yield Event("request_connection", "failed", task, facts)
-                yield Event("task_complete", "failed_without_session", task, {})
+                yield self._event(frame, "request_connection", "failed", task, facts)
+                yield self._event(frame, "task_complete", "failed_without_session", task, {})
                 return
             conn = frame.connection_details = Connection(conn_id=task.conn_id, conn_type=task.provider)
-            yield Event("request_connection", "fallback", task, {"lookups": lookups})
+            yield self._event(frame, "request_connection", "fallback", task, {"lookups": lookups})
         else:
             conn = frame.connection_details = resolution.connection
-            self.secrets.extend(conn.secrets())
-            yield Event(
+            yield self._event(frame, 
                 "request_connection",
                 "ok",
                 task,
-                {"source": resolution.source, "where": resolution.where, "lookups": _lookups_text(resolution.lookups)},
+                {"source": resolution.source, "where": resolution.where, "lookups": self._lookups[task.conn_id]},
             )
 
         facts = {}
@@ -205,29 +292,49 @@ class Runner:
         except HookError as err:
             frame.task_status = "failed"
             facts.setdefault("hook", "hook")
-            yield Event("create_session", "failed", task, {**facts, **_error_facts(err)})
-            yield Event("task_complete", "failed_without_session", task, {})
+            yield self._event(frame, "create_session", "failed", task, {**facts, **_error_facts(err)})
+            yield self._event(frame, "task_complete", "failed_without_session", task, {})
             return
         frame.session = session
         frame.task_status = "running"
         creds = hook.last_credentials
-        yield Event(
+        yield self._event(frame, 
             "create_session", "ok", task, {**facts, "project": creds.project, "credential_source": creds.kind}
         )
 
         outcome = "ok"
         try:
             job_id = self.cloud.call(session, task.call, task.task_id, self.dag.dag_id)
-            yield Event("api_call", "ok", task, {"call": task.call, "job_id": self._job_id(job_id)})
+            yield self._event(frame, "api_call", "ok", task, {"call": task.call, "job_id": self._job_id(job_id)})
         except HookError as err:
             outcome = "failed"
             frame.task_status = "failed"
-            yield Event("api_call", "failed", task, {"call": task.call, **_error_facts(err)})
+            yield self._event(frame, "api_call", "failed", task, {"call": task.call, **_error_facts(err)})
         finally:
             session.close()
         if outcome == "ok":
             frame.task_status = "completed"
-        yield Event("task_complete", outcome, task, {})
+        yield self._event(frame, "task_complete", outcome, task, {})
+
+    @staticmethod
+    def _event(frame: TaskFrame, kind: str, outcome: str, task: Task, facts: dict[str, Any]) -> Event:
+        return Event(kind, outcome, task, facts, frame)
+
+    def _resolve(self, conn_id: str) -> Resolution:
+        """Airflow looks the conn_id up for every task; within one recorded run the backends'
+        answers cannot change, so each distinct conn_id is read (and decrypted) once."""
+        if conn_id not in self._resolved:
+            try:
+                resolution = resolve_connection(conn_id, self.backends)
+                self.redactor.add(resolution.connection.secrets())
+                self._resolved[conn_id] = resolution
+            except ConnectionNotFound as err:
+                self._resolved[conn_id] = err
+            self._lookups[conn_id] = _lookups_text(self._resolved[conn_id].lookups)
+        answer = self._resolved[conn_id]
+        if isinstance(answer, ConnectionNotFound):
+            raise answer
+        return answer
 
     def _job_id(self, prefix_and_hash: str) -> str:
         """Airflow's job id shape: airflow_<dag>_<task>_<logical date>_<hash>, with :-+. as _."""
@@ -243,17 +350,26 @@ class Runner:
             return None
         step = self._record(event)
         self.steps.append(step)
-        self.snapshots.append(self._snapshot())
+        if event.kind != "dag_start":  # starting the run changes no task's variables
+            for frame in ([event.frame] if event.frame is not None else self.frames):
+                self._record_values(frame)
         return step
+
+    @property
+    def snapshots(self) -> list[dict[str, Value]]:
+        """The values after each step so far (start first), read from the timelines."""
+        return self.trace().snapshots
+
+    def trace(self) -> Trace:
+        timelines = {name: tuple(changes) for name, changes in self.timelines.items()}
+        return Trace(self.scenario_id, self.dag, tuple(self.steps), timelines, self.names)
 
     def run(self) -> Trace:
         while self.step() is not None:
             pass
-        return Trace(self.scenario_id, self.dag, tuple(self.steps), tuple(self.snapshots), self.variable_names())
+        return self.trace()
 
     def _record(self, event: Event) -> Step:
-        spec = lesson()["steps"][event.kind]
-        words = spec[event.outcome]
         task = event.task
         facts = {
             "dag_id": self.dag.dag_id,
@@ -263,56 +379,57 @@ class Runner:
             "provider": task.provider if task else None,
             **event.facts,
         }
-
-        def fill(template: str | dict) -> str:
-            if isinstance(template, dict):
-                template = template[facts["source"]]
-            return redact(" ".join(str(template).split()).format_map(facts), self.secrets)
-
-        def clean(value: Any) -> Any:
-            return redact(value, self.secrets) if isinstance(value, str) else value
-
         return Step(
             number=len(self.steps) + 1,
             kind=event.kind,
             outcome=event.outcome,
             task_id=facts["task_id"],
             conn_id=task.conn_id if task else None,
-            action=fill(words["action"]),
-            internal_state=fill(words["state"]),
-            result=fill(words["result"]),
-            narration=fill(words["narration"]),
-            flow_node=spec["flow_node"],
-            error=clean(facts.get("error")),
-            error_type=facts.get("error_type"),
-            facts={k: clean(v) for k, v in facts.items()},
+            flow_node=_flow_nodes()[event.kind],
+            raw_facts=facts,
+            redactor=self.redactor,
         )
 
     def variable_names(self) -> tuple[str, ...]:
-        if len(self.frames) == 1:
-            return VARIABLES
-        return tuple(f"{v} ({f.task.task_id})" for f in self.frames for v in VARIABLES)
-
-    def _snapshot(self) -> dict[str, Value]:
-        words = lesson()["variables"]
-        names = iter(self.variable_names())
-        snap: dict[str, Value] = {}
         for frame in self.frames:
-            conn, session = frame.connection_details, frame.session
-            states = {
-                "connection_details": (
-                    ("loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty")
-                    if conn else "released" if frame.released else "absent",
-                    conn,
-                ),
-                "session": (session.state if session else "released" if frame.released else "absent", session),
-                "task_status": (frame.task_status, frame.task_status),
-            }
-            for variable in VARIABLES:
-                state, obj = states[variable]
-                detail = redact(repr(obj), self.secrets) if obj is not None else "None"
-                snap[next(names)] = Value(state, words[variable][state], detail)
-        return snap
+            frame.names = VARIABLES if len(self.frames) == 1 else tuple(f"{v} ({frame.task.task_id})" for v in VARIABLES)
+        return tuple(name for frame in self.frames for name in frame.names)
+
+    def _record_values(self, frame: TaskFrame) -> None:
+        """Read one task's live variables; append those that changed to their timelines."""
+        conn, session = frame.connection_details, frame.session
+        states = (
+            (("loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty")
+             if conn else "released" if frame.released else "absent", conn),
+            (session.state if session else "released" if frame.released else "absent", session),
+            (frame.task_status, None),
+        )
+        seen = frame.seen
+        for i, (state, obj) in enumerate(states):
+            if seen[i] == (state, id(obj)):
+                continue  # nothing changed: no new Value, no repr
+            seen[i] = (state, id(obj))
+            variable = VARIABLES[i]
+            detail = state if i == 2 else self._detail(obj)
+            value = Value(state, lesson()["variables"][variable][state], detail)
+            timeline = self.timelines[frame.names[i]]
+            if not timeline or timeline[-1][1] != value:
+                timeline.append((len(self.steps), value))
+
+    def _detail(self, obj: Any) -> str:
+        if obj is None:
+            return "None"
+        if isinstance(obj, Connection):  # a resolved connection never changes: its repr is kept
+            key = id(obj)
+            if key not in self._reprs:
+                self._reprs[key] = self.redactor(repr(obj))
+            return self._reprs[key]
+        return self.redactor(repr(obj))
+
+
+@lru_cache(maxsize=None)
+def _flow_nodes() -> dict[str, str]:
+    return {kind: spec["flow_node"] for kind, spec in lesson()["steps"].items()}
 
 
 def _error_facts(err: Exception, type_name: str | None = None) -> dict[str, str]:

@@ -84,8 +84,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            # Take the write lock at the start, so two processes' read-then-write never interleave.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writing transaction takes the write lock at its start, so two processes'
+            # read-then-write never interleave; reading ones do not wait for it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("lab_write") else "BEGIN")
     else:
         engine = create_engine(url, pool_pre_ping=True)
     Base.metadata.create_all(engine)
@@ -113,7 +114,8 @@ class ConnectionStore:
         self.engine = engine
         self.fernet = fernet
         self.key_origin = key_origin
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = sessionmaker(engine.execution_options(lab_write=True), expire_on_commit=False)
+        self._reads = sessionmaker(engine, expire_on_commit=False)
 
     # -- encryption ----------------------------------------------------------------------
     def _encrypt(self, value: str | None) -> tuple[str | None, bool]:
@@ -121,7 +123,7 @@ class ConnectionStore:
             return None, False
         return self.fernet.encrypt(value.encode()).decode(), True
 
-    def _decrypt(self, row: ConnectionRow | StoredRow, field: str) -> str | None:
+    def _decrypt(self, row, field: str) -> str | None:
         value = getattr(row, field)
         encrypted = row.is_encrypted if field == "password" else row.is_extra_encrypted
         if not value or not encrypted:
@@ -135,7 +137,7 @@ class ConnectionStore:
                 "Add the old key after the new one (comma-separated) to read it again."
             ) from None
 
-    def _to_connection(self, row: ConnectionRow | StoredRow) -> Connection:
+    def _to_connection(self, row) -> Connection:
         return Connection(
             conn_id=row.conn_id,
             conn_type=row.conn_type,
@@ -161,19 +163,20 @@ class ConnectionStore:
 
     # -- reading -------------------------------------------------------------------------
     def get(self, conn_id: str) -> Connection | None:
-        """The decrypted connection, or ``None`` when no row has this conn_id."""
-        with self._sessions() as session:
-            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
-            return self._to_connection(row) if row else None
+        """The decrypted connection, or ``None`` when no row has this conn_id (one plain SELECT)."""
+        table = ConnectionRow.__table__
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.conn_id == conn_id)).first()
+        return self._to_connection(row) if row else None
 
     def rows(self) -> list[StoredRow]:
         """Every row as stored, ordered by conn_id (no decryption, so a wrong key cannot fail it)."""
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.scalars(select(ConnectionRow).order_by(ConnectionRow.conn_id)).all()
             return [_stored(r) for r in rows]
 
     def raw_row(self, conn_id: str) -> StoredRow | None:
-        with self._sessions() as session:
+        with self._reads() as session:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
             return _stored(row) if row else None
 
@@ -182,7 +185,7 @@ class ConnectionStore:
         return [self._to_connection(r) for r in self.rows()]
 
     def conn_ids(self) -> list[str]:
-        with self._sessions() as session:
+        with self._reads() as session:
             return list(session.scalars(select(ConnectionRow.conn_id).order_by(ConnectionRow.conn_id)))
 
     # -- writing -------------------------------------------------------------------------

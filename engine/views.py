@@ -109,7 +109,7 @@ NOTHING_CHANGES = "Nothing changes"
 
 def changes_at(trace: Trace, step: int) -> list[tuple[str, str, str]]:
     """(variable, before, after) for each tracked variable whose state changes at ``step``."""
-    before, after = trace.snapshots[step - 1], trace.snapshots[step]
+    before, after = trace.snapshot(step - 1), trace.snapshot(step)
     return [(v, before[v].text, after[v].text) for v in trace.variables if before[v] != after[v]]
 
 
