@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import time
+from typing import Callable
 
 import streamlit as st
 
@@ -157,10 +158,8 @@ def sidebar(trace: Trace) -> None:
         )
         st.caption(scenario(ss[SCENARIO]).summary)
         st.markdown("**Learning modes**")
-        params = {"step": str(ss[STEP])} | ({"scenario": ss[SCENARIO]} if ss[SCENARIO] != "lesson" else {})
-        for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon, query_params=params)
-        st.caption(f"Step {ss[STEP]} of {len(trace.steps)}")
+        for path, label, icon in PAGES:  # the step and scenario travel in the session, then the URL
+            st.page_link(path, label=label, icon=icon)
 
 
 def stepper(trace: Trace) -> int:
@@ -184,16 +183,37 @@ def stepper(trace: Trace) -> int:
     ss["step_slider"] = step
     if total > 1:
         st.slider(f"Step (1–{total})", 1, total, key="step_slider", on_change=_on_slider)
-    st.caption("Keys: ← previous · → next · Home first · End last")
-    toggles = st.columns(2)
-    toggles[0].toggle("Autoplay", key=AUTOPLAY, help=f"One step every {AUTOPLAY_SECONDS:g} s; stops at the end.")
-    toggles[1].toggle("Predict, then step", key=PREDICT,
-                      help="Before each step, say which tracked variable will change, and to what.")
     if ss.get(AUTOPLAY):
         _autoplay(total)
     if ss.get(PREDICT):
         predict_box(trace, step)
     return step
+
+
+def stepped(render: Callable[[Trace, int], None], dag_source: str | None = None) -> None:
+    """The step options, then the stepper and the views of the current step as a fragment."""
+    step_options()
+    _stepped(render, dag_source)
+
+
+@st.fragment
+def _stepped(render: Callable[[Trace, int], None], dag_source: str | None = None) -> None:
+    """A step reruns only this part of the page (not the sidebar or the page's frame), and
+    keeps the URL in step."""
+    ss = st.session_state
+    trace = lab.current_trace(ss[SCENARIO]) if dag_source is None else lab.current_trace("lesson", dag_source)
+    ss[STEP] = min(max(1, ss[STEP]), len(trace.steps))
+    _write_url(trace)
+    render(trace, stepper(trace))
+
+
+def step_options() -> None:
+    """Keys, autoplay and predict-then-step: outside the stepped fragment, they change rarely."""
+    with st.container(horizontal=True, vertical_alignment="center", key="step_options"):
+        st.caption("Keys: ← previous · → next · Home first · End last")
+        st.toggle("Autoplay", key=AUTOPLAY, help=f"One step every {AUTOPLAY_SECONDS:g} s; stops at the end.")
+        st.toggle("Predict, then step", key=PREDICT,
+                  help="Before each step, say which tracked variable will change, and to what.")
 
 
 @st.fragment(run_every=0.5)
@@ -244,7 +264,7 @@ def show_flow(trace: Trace, step: int, graphviz: bool = False) -> None:
     if graphviz:
         st.graphviz_chart(flow_graph(trace, step), alt=describe(trace, step), width="content")
     else:
-        st.markdown(flow_svg(trace, step), unsafe_allow_html=True)
+        st.html(flow_svg(trace, step))
     legend = " · ".join(f"{sym} {words}" for sym, _, _, words in STATES.values())
     st.caption(f"{legend} — the current node has a double border. {lesson()['flow_caption']}")
 
@@ -253,14 +273,13 @@ def show_step_card(trace: Trace, step: int) -> None:
     s = trace.step(step)
     failed = " failed" if s.failed else ""
     status = "✗ Failed" if s.failed else "▶ Now"
-    st.markdown(
+    st.html(
         f"""<div class="lab-card{failed}" role="group" aria-label="Step {s.number}">
 <b>{status} — Step {s.number}</b><br>
 <b>Action:</b> {_html(s.action)}<br>
 <b>Connection ID Used:</b> <code>{_html(s.conn_id or "N/A")}</code><br>
 <b>Airflow Internal State:</b> {_html(s.internal_state)}<br>
-<b>Result:</b> {_html(s.result)}</div>""",
-        unsafe_allow_html=True,
+<b>Result:</b> {_html(s.result)}</div>"""
     )
 
 
@@ -270,12 +289,14 @@ def show_narration(trace: Trace, step: int) -> None:
 
 def show_variables(trace: Trace, step: int) -> None:
     changed = {v for v, _, _ in changes_at(trace, step)}
+    lines = []
     for variable in trace.variables:
         value = trace.value(variable, step)
         flag = " ◆ changed" if variable in changed else ""
-        st.markdown(f"`{variable}` → **{value.text}**{flag}")
+        lines.append(f"- `{variable}` → **{value.text}**{flag}")
         if value.detail != "None" and value.detail != value.state:
-            st.caption(value.detail)
+            lines.append(f"  <small>{_html(value.detail)}</small>")
+    st.markdown("\n".join(lines), unsafe_allow_html=True)
 
 
 def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
@@ -370,10 +391,7 @@ def show_airflow_notes(trace: Trace, step: int) -> None:
                 st.caption(f"Source: {note['source']}")
 
 
-def home() -> None:
-    trace, _ = setup("Step-by-step walkthrough", "🧭")
-    show_scenario(trace)
-    step = stepper(trace)
+def walkthrough(trace: Trace, step: int) -> None:
     left, right = st.columns([2, 3])
     with left:
         show_flow(trace, step)
@@ -383,8 +401,13 @@ def home() -> None:
         show_airflow_notes(trace, step)
         st.markdown("#### Tracked variables")
         show_variables(trace, step)
-    with st.expander("The whole run in a table"):
-        show_process_table(trace, step)
+    st.page_link("pages/3_Process_table.py", label="The whole run in a table", icon="📋")
+
+
+def home() -> None:
+    trace, _ = setup("Step-by-step walkthrough", "🧭")
+    show_scenario(trace)
+    stepped(walkthrough)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import html
 
-import graphviz
-
 from engine.lessons import lesson
 from engine.simulator import Trace
 
@@ -47,7 +45,10 @@ def describe(trace: Trace, step: int) -> str:
     return f"Process flow at step {step} of {len(trace.steps)}. " + "; ".join(parts) + "."
 
 
-def flow_graph(trace: Trace, step: int, direction: str = "TB") -> graphviz.Digraph:
+def flow_graph(trace: Trace, step: int, direction: str = "TB"):
+    """The flow as a ``graphviz.Digraph`` (imported here, so the SVG path never loads it)."""
+    import graphviz
+
     states = node_states(trace, step)
     graph = graphviz.Digraph("process_flow", graph_attr={"rankdir": direction, "bgcolor": "transparent", "ranksep": "0.25", "nodesep": "0.2"})
     graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12", height="0.35",

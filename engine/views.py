@@ -8,8 +8,6 @@ seed.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from engine.lessons import airflow_notes, lesson
 from engine.simulator import Step, Trace
 
@@ -35,7 +33,10 @@ def process_rows(trace: Trace) -> list[dict]:
     return rows
 
 
-def process_table(trace: Trace) -> pd.DataFrame:
+def process_table(trace: Trace):
+    """The process table as a pandas DataFrame (pandas is imported only when a table is drawn)."""
+    import pandas as pd
+
     return pd.DataFrame(process_rows(trace))
 
 
@@ -75,7 +76,10 @@ def tracker_values(trace: Trace, every_step: bool = False) -> dict[str, dict[str
     return table
 
 
-def variable_tracker(trace: Trace, every_step: bool = False) -> pd.DataFrame:
+def variable_tracker(trace: Trace, every_step: bool = False):
+    """The variable tracker as a pandas DataFrame, variables as rows."""
+    import pandas as pd
+
     frame = pd.DataFrame.from_dict(tracker_values(trace, every_step), orient="index")
     frame.index.name = "Variable"
     return frame

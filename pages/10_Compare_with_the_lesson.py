@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import SCENARIO, set_scenario, setup, show_flow, show_process_table, show_step_card, show_tracker, stepper
+from app import SCENARIO, set_scenario, setup, show_flow, show_process_table, show_step_card, show_tracker, stepped
 from engine import lab
 from engine.lessons import scenario, scenarios
 
@@ -13,19 +13,24 @@ if trace.scenario_id == "lesson":
     st.selectbox("Scenario", others, index=None, key="compare_pick", format_func=lambda i: scenario(i).title,
                  on_change=lambda: set_scenario(st.session_state["compare_pick"]))
     st.stop()
-step = stepper(trace)
 lesson_trace = lab.current_trace("lesson")
-left, right = st.columns(2)
-with left:
-    st.subheader("The lesson")
-    lesson_step = min(step, len(lesson_trace.steps))
-    show_step_card(lesson_trace, lesson_step)
-    show_flow(lesson_trace, lesson_step)
-with right:
-    st.subheader(scenario(st.session_state[SCENARIO]).title)
-    show_step_card(trace, step)
-    show_flow(trace, step)
-st.markdown("#### Process table of the scenario")
-show_process_table(trace, step)
-st.markdown("#### Variable tracker of the scenario")
-show_tracker(trace, step, every_step=False)
+
+
+def render(trace, step):
+    left, right = st.columns(2)
+    with left:
+        st.subheader("The lesson")
+        lesson_step = min(step, len(lesson_trace.steps))
+        show_step_card(lesson_trace, lesson_step)
+        show_flow(lesson_trace, lesson_step)
+    with right:
+        st.subheader(scenario(st.session_state[SCENARIO]).title)
+        show_step_card(trace, step)
+        show_flow(trace, step)
+    st.markdown("#### Process table of the scenario")
+    show_process_table(trace, step)
+    st.markdown("#### Variable tracker of the scenario")
+    show_tracker(trace, step, every_step=False)
+
+
+stepped(render)

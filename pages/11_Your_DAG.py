@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import setup, show_flow, show_process_table, show_step_card, show_tracker, show_variables, stepper
+from app import setup, show_flow, show_process_table, show_step_card, show_tracker, show_variables, stepped
 from engine.dag import DagSourceError, read_dag
 from engine.lessons import DATA_DIR, scenario
 
@@ -60,12 +60,17 @@ failed = trace.failed_step
 if failed is not None and failed.kind == "request_connection":
     st.warning(f"Step {failed.number} fails: {failed.result}. This is the scenario “The conn_id is missing” — "
                "the seed's quiz question 3, live.", icon="⚠️")
-step = stepper(trace)
-left, right = st.columns([2, 3])
-with left:
-    show_flow(trace, step)
-with right:
-    show_step_card(trace, step)
-    show_variables(trace, step)
-show_process_table(trace, step, compare=False)
-show_tracker(trace, step, every_step=len(dag.tasks) > 1, compare=False)
+
+
+def render(trace, step):
+    left, right = st.columns([2, 3])
+    with left:
+        show_flow(trace, step)
+    with right:
+        show_step_card(trace, step)
+        show_variables(trace, step)
+    show_process_table(trace, step, compare=False)
+    show_tracker(trace, step, every_step=len(trace.dag.tasks) > 1, compare=False)
+
+
+stepped(render, dag_source=ss[RAN])

@@ -2,11 +2,16 @@
 
 import streamlit as st
 
-from app import EVERY_STEP, setup, show_tracker, show_variables, stepper
+from app import EVERY_STEP, setup, show_tracker, show_variables, stepped
 
 trace, _ = setup("Variable tracker", "🔎")
-step = stepper(trace)
-every = st.toggle("Show a column after every step", key=EVERY_STEP)
-show_tracker(trace, step, every)
-st.markdown(f"#### After step {step}")
-show_variables(trace, step)
+
+
+def render(trace, step):
+    every = st.toggle("Show a column after every step", key=EVERY_STEP)
+    show_tracker(trace, step, every)
+    st.markdown(f"#### After step {step}")
+    show_variables(trace, step)
+
+
+stepped(render)

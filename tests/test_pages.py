@@ -29,6 +29,7 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
     parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
     parts += [s.value for s in at.success] + [c.value for c in at.code]
+    parts += [h.proto.body for h in at.get("html")]
     for frame in at.dataframe:
         value = frame.value
         parts.append(value.to_string() if hasattr(value, "to_string") else str(value))
@@ -60,8 +61,8 @@ def test_next_updates_every_view_of_the_walkthrough():
     page = texts(at)
     assert "Step 3 of 6: Airflow creates client session" in page
     assert "Session object created with credentials" in page  # the step card
-    assert "`session` → **Client session object created** ◆ changed" in page  # the variables
-    svg = next(m.value for m in at.markdown if m.value.startswith("<svg"))
+    assert "- `session` → **Client session object created** ◆ changed" in page  # the variables
+    svg = next(h.proto.body for h in at.get("html") if h.proto.body.startswith("<svg"))
     assert "<title>Establish Cloud Service Session: happening now</title>" in svg  # the flow
     assert "▶ Establish Cloud Service Session" in svg
     assert at.query_params["step"] == "3"  # the URL
