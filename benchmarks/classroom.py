@@ -1,0 +1,235 @@
+"""A classroom: 1, 10 and 50 learners at once against one server, on Streamlit's own protocol.
+
+    python benchmarks/classroom.py [--learners 1 10 50] [--url URL]
+
+Each learner is a real Streamlit session: a websocket to ``/_stcore/stream`` speaking the
+protobuf messages the browser speaks (BackMsg ``rerun_script`` with widget states; ForwardMsg
+deltas until ``script_finished``). A learner opens the walkthrough, clicks "Next" through the
+lesson's six steps, opens the Quiz page and answers the seed's three questions. Step latency
+is send → ``script_finished``. Server memory per session is the growth of the server's RSS over
+the sessions held open, divided by their number. Without ``--url`` the script starts its own
+server (a fresh LAB_HOME) and, as the baseline, the same measure on the bare one-button page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect as websocket_connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+class Learner:
+    """One browser-less Streamlit session."""
+
+    def __init__(self, base_url: str):
+        self.ws_url = base_url.replace("http", "ws", 1) + "/_stcore/stream"
+        self.widgets: dict[str, tuple[str, object]] = {}  # user key or label -> (widget id, element)
+        self.pages: dict[str, str] = {}  # url path -> page_script_hash
+        self.page_hash = ""
+        self.texts: list[str] = []
+        self.errors = 0
+        self.error_texts: list[str] = []
+
+    async def connect(self) -> None:
+        self.ws = await websocket_connect(self.ws_url, subprotocols=["streamlit"], max_size=None)
+
+    async def rerun(self, query: str = "", widget_states=None, fragment_id: str = "") -> float:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_script_hash = self.page_hash
+        if fragment_id:
+            msg.rerun_script.fragment_id = fragment_id
+        for state in widget_states or []:
+            msg.rerun_script.widget_states.widgets.append(state)
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        await self._until_finished()
+        return time.perf_counter() - start
+
+    async def _until_finished(self) -> None:
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout=60)
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "navigation":
+                for page in fwd.navigation.app_pages:
+                    self.pages[page.url_pathname] = page.page_script_hash
+                if not self.page_hash:
+                    self.page_hash = fwd.navigation.page_script_hash
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                which = element.WhichOneof("type")
+                if which == "exception":
+                    self.errors += 1
+                    self.error_texts.append(element.exception.message)
+                widget = getattr(element, which, None)
+                wid = getattr(widget, "id", "")
+                if isinstance(wid, str) and wid:
+                    key = wid.split("-", 2)[-1] if "-" in wid else wid
+                    self.widgets[key] = (wid, widget, fwd.delta.fragment_id)
+                    label = getattr(widget, "label", None)
+                    if label:
+                        self.widgets[f"label:{label}"] = (wid, widget, fwd.delta.fragment_id)
+                if which == "markdown":
+                    self.texts.append(element.markdown.body)
+            elif kind == "script_finished":
+                return
+
+    def widget(self, key: str):
+        for name, value in self.widgets.items():
+            if name.endswith(key):
+                return value
+        raise KeyError(f"no widget {key!r} on the page")
+
+    async def click(self, key: str, extra_states=()) -> float:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        wid, _, fragment = self.widget(key)
+        state = WidgetState(id=wid, trigger_value=True)
+        return await self.rerun(widget_states=[state, *extra_states], fragment_id=fragment)
+
+    async def open_page(self, path: str) -> float:
+        self.page_hash = self.pages[path]
+        self.widgets.clear()
+        return await self.rerun()
+
+
+THINK = 1.0  # seconds a learner reads before the next action (set by --think)
+
+
+async def think(rng: random.Random) -> None:
+    if THINK:
+        await asyncio.sleep(THINK * rng.uniform(0.5, 1.5))
+
+
+async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list) -> Learner:
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    rng = random.Random(id(hold) + len(ready))
+    learner = Learner(base_url)
+    await learner.connect()
+    await learner.rerun(query="step=1")
+    for _ in range(5):
+        await think(rng)
+        latencies.append(await learner.click("step_next"))
+    await learner.open_page("Quiz")
+    for qid, option in (("seed-1", "C. Step 3"), ("seed-2", "C. Session closed"), ("seed-3", "B. Step 2")):
+        radio_id, _, _ = learner.widget(f"quiz_{qid}_1")
+        choice = WidgetState(id=radio_id, string_value=option)
+        await think(rng)
+        latencies.append(await learner.rerun(widget_states=[choice]))
+        latencies.append(await learner.click(f"check_{qid}", extra_states=[choice]))
+    if not any("**3 of 4** right" in text for text in learner.texts):
+        learner.errors += 1  # the three answers did not all count as right
+    ready.append(learner)
+    await hold.wait()
+    await learner.ws.close()
+    return learner
+
+
+async def bare_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list) -> Learner:
+    rng = random.Random(id(hold) + len(ready))
+    learner = Learner(base_url)
+    await learner.connect()
+    await learner.rerun()
+    for _ in range(11):
+        await think(rng)
+        latencies.append(await learner.click("label:Next"))
+    ready.append(learner)
+    await hold.wait()
+    await learner.ws.close()
+    return learner
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def classroom(kind, base_url: str, n: int, pid: int | None) -> dict:
+    latencies: list[float] = []
+    hold = asyncio.Event()
+    ready: list[Learner] = []
+    before = rss_kb(pid) if pid else 0
+    tasks = [asyncio.create_task(kind(base_url, latencies, hold, ready)) for _ in range(n)]
+    errors = 0
+    while len(ready) + sum(t.done() for t in tasks) < n:
+        await asyncio.sleep(0.05)
+    after = rss_kb(pid) if pid else 0
+    hold.set()
+    for task in tasks:
+        try:
+            learner = await task
+            errors += learner.errors
+        except Exception:  # a failed session is an error in the figures, not a crash
+            errors += 1
+    lat = sorted(latencies)
+    return {
+        "n": n,
+        "p50": statistics.median(lat) * 1000 if lat else float("nan"),
+        "p95": lat[max(0, int(round(0.95 * len(lat))) - 1)] * 1000 if lat else float("nan"),
+        "errors": errors,
+        "mb_per_session": (after - before) / 1024 / n if pid else float("nan"),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Concurrent learners on Streamlit's protocol")
+    parser.add_argument("--learners", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--url", help="an already running lab (no baseline, no memory figure)")
+    parser.add_argument("--label", default="one server")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a learner's actions")
+    args = parser.parse_args(argv)
+    global THINK
+    THINK = args.think
+    print(f"Think time {args.think:g} s (±50%) between a learner's actions.\n")
+    print(f"| learners ({args.label}) | step p50 | step p95 | errors | server MB/session | bare p50 | bare p95 "
+          "| p95 vs 1 learner |")
+    print("|---|---|---|---|---|---|---|---|")
+    if args.url:
+        first = None
+        for n in args.learners:
+            r = asyncio.run(classroom(lab_learner, args.url, n, None))
+            first = first or r["p95"]
+            print(f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | – | – | – | {r['p95'] / first:.1f}x |")
+        return 0
+    from tests.conftest import Server
+
+    with tempfile.TemporaryDirectory() as home:
+        lab = Server(ROOT / "app.py", Path(home) / "lab")
+        bare = Server(ROOT / "benchmarks" / "bare_app.py", Path(home) / "bare")
+        try:
+            think_time, THINK = THINK, 0
+            asyncio.run(classroom(lab_learner, lab.url, 1, None))  # warm: imports, first trace
+            asyncio.run(classroom(bare_learner, bare.url, 1, None))
+            THINK = think_time
+            first = None
+            for n in args.learners:
+                r = asyncio.run(classroom(lab_learner, lab.url, n, lab.proc.pid))
+                b = asyncio.run(classroom(bare_learner, bare.url, n, bare.proc.pid))
+                first = first or r["p95"]
+                print(f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | {r['mb_per_session']:.1f} "
+                      f"| {b['p50']:.0f} ms | {b['p95']:.0f} ms | {r['p95'] / first:.1f}x |")
+        finally:
+            lab.stop()
+            bare.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
