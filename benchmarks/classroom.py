@@ -115,11 +115,18 @@ async def think(rng: random.Random) -> None:
         await asyncio.sleep(THINK * rng.uniform(0.5, 1.5))
 
 
-async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list) -> Learner:
+async def arrive(rng: random.Random) -> None:
+    """Learners do not all open the page in the same instant: they arrive over one think time."""
+    if THINK:
+        await asyncio.sleep(THINK * rng.random())
+
+
+async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list, index: int = 0) -> Learner:
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-    rng = random.Random(id(hold) + len(ready))
+    rng = random.Random(index)  # each learner reads at its own pace
     learner = Learner(base_url)
+    await arrive(rng)
     await learner.connect()
     await learner.rerun(query="step=1")
     for _ in range(5):
@@ -140,9 +147,10 @@ async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event
     return learner
 
 
-async def bare_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list) -> Learner:
-    rng = random.Random(id(hold) + len(ready))
+async def bare_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list, index: int = 0) -> Learner:
+    rng = random.Random(index)
     learner = Learner(base_url)
+    await arrive(rng)
     await learner.connect()
     await learner.rerun()
     for _ in range(11):
@@ -166,7 +174,7 @@ async def classroom(kind, base_url: str, n: int, pid: int | None) -> dict:
     hold = asyncio.Event()
     ready: list[Learner] = []
     before = rss_kb(pid) if pid else 0
-    tasks = [asyncio.create_task(kind(base_url, latencies, hold, ready)) for _ in range(n)]
+    tasks = [asyncio.create_task(kind(base_url, latencies, hold, ready, i)) for i in range(n)]
     errors = 0
     while len(ready) + sum(t.done() for t in tasks) < n:
         await asyncio.sleep(0.05)
