@@ -77,15 +77,38 @@ class Cloud:
         return self.new_id(f"airflow_{dag_id}_{task_id}_")
 
 
-class GoogleCloudHook:
-    """Airflow's ``GoogleBaseHook`` (+ ``BigQueryHook``), simulated."""
+class SimulatedHook:
+    """What every simulated hook shares: credentials from a connection, then a client session.
 
-    name = "Google Cloud hook (GoogleBaseHook)"
-    client = "bigquery.Client"
+    A subclass says how it reads a connection (``credentials``); ``open_session`` authenticates
+    with the cloud when there is a principal to authenticate, and returns an open session.
+    """
+
+    name = "hook"
+    client = "client"
     falls_back_when_missing = False
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
+
+    def credentials(self, conn: Connection) -> Credentials:
+        raise NotImplementedError
+
+    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
+        """Build credentials from ``conn``, authenticate, and return an open client session."""
+        creds = self.credentials(conn)
+        if creds.principal:
+            self.cloud.authenticate(creds)
+        self.last_credentials = creds
+        return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id,
+                             has_credentials=bool(creds.principal))
+
+
+class GoogleCloudHook(SimulatedHook):
+    """Airflow's ``GoogleBaseHook`` (+ ``BigQueryHook``), simulated."""
+
+    name = "Google Cloud hook (GoogleBaseHook)"
+    client = "bigquery.Client"
 
     @staticmethod
     def get_field(extras: dict, name: str) -> Any:
@@ -139,15 +162,8 @@ class GoogleCloudHook:
             "DefaultCredentialsError",
         )
 
-    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
-        """Build credentials from ``conn``, authenticate, and return an open client session."""
-        creds = self.credentials(conn)
-        self.cloud.authenticate(creds)
-        self.last_credentials = creds
-        return ClientSession(self.client, creds.project, creds.principal, session_id)
 
-
-class AwsHook:
+class AwsHook(SimulatedHook):
     """Airflow's ``AwsBaseHook`` (+ ``S3Hook``), simulated.
 
     Reads the key pair from login/password (or ``aws_access_key_id``/``aws_secret_access_key``
@@ -159,9 +175,6 @@ class AwsHook:
     name = "Amazon Web Services hook (AwsBaseHook)"
     client = "boto3 S3 client"
     falls_back_when_missing = True  # "Unable to find AWS Connection ID '...', switching to empty."
-
-    def __init__(self, cloud: Cloud):
-        self.cloud = cloud
 
     def credentials(self, conn: Connection) -> Credentials:
         extra = conn.extra_dejson
@@ -175,16 +188,8 @@ class AwsHook:
             return Credentials("access key pair from the connection", str(key_id), region)
         return Credentials("boto3's default credential chain (none on this worker)", "", region)
 
-    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
-        creds = self.credentials(conn)
-        if creds.principal:
-            self.cloud.authenticate(creds)
-        self.last_credentials = creds
-        return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id,
-                             has_credentials=bool(creds.principal))
 
-
-class WasbHook:
+class WasbHook(SimulatedHook):
     """Airflow's ``WasbHook`` (Azure Blob Storage), simulated.
 
     In the order the provider tries them: ``connection_string`` in extra; a shared key in the
@@ -194,10 +199,6 @@ class WasbHook:
 
     name = "Azure Blob Storage hook (WasbHook)"
     client = "BlobServiceClient"
-    falls_back_when_missing = False
-
-    def __init__(self, cloud: Cloud):
-        self.cloud = cloud
 
     def credentials(self, conn: Connection) -> Credentials:
         extra = conn.extra_dejson
@@ -218,12 +219,6 @@ class WasbHook:
             "no managed identity, environment credentials or Azure CLI login.",
             "ClientAuthenticationError",
         )
-
-    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
-        creds = self.credentials(conn)
-        self.cloud.authenticate(creds)
-        self.last_credentials = creds
-        return ClientSession(self.client, creds.project, creds.principal, session_id)
 
 
 HOOKS: dict[str, type] = {"google": GoogleCloudHook, "aws": AwsHook, "azure": WasbHook}

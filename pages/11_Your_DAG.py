@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import setup, show_flow, show_process_table, show_step_card, show_tracker, show_variables, stepped
+from app import setup, show_process_table, show_tracker, stepped, walkthrough
 from engine.dag import DagSourceError, read_dag
 from engine.lessons import DATA_DIR, scenario
 
@@ -63,12 +63,7 @@ if failed is not None and failed.kind == "request_connection":
 
 
 def render(trace, step):
-    left, right = st.columns([2, 3])
-    with left:
-        show_flow(trace, step)
-    with right:
-        show_step_card(trace, step)
-        show_variables(trace, step)
+    walkthrough(trace, step)
     show_process_table(trace, step, compare=False)
     show_tracker(trace, step, every_step=len(trace.dag.tasks) > 1, compare=False)
 
