@@ -67,12 +67,13 @@ def redact(text: str, secrets: list[str]) -> str:
     """Replace every secret (and its URL-quoted and JSON-escaped forms) in ``text`` by ``***``."""
     if not secrets:
         return text
-    pattern = _pattern(tuple(secrets))
+    pattern = secrets_pattern(tuple(secrets))
     return pattern.sub(MASK, text) if pattern is not None else text
 
 
 @lru_cache(maxsize=256)
-def _pattern(secrets: tuple[str, ...]) -> re.Pattern | None:
+def secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern that matches every secret (of 3+ characters), URL-quoted and JSON-escaped too."""
     variants: set[str] = set()
     for secret in secrets:
         if not secret or len(secret) < 3:

@@ -10,9 +10,12 @@ Every view (table, tracker, flow, narration, quiz keys) is derived from the ``Tr
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+import threading
 from bisect import bisect_right
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Iterator
@@ -22,7 +25,7 @@ from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
 from engine.lessons import Scenario, lesson
-from engine.masking import redact
+from engine.masking import MASK, secrets_pattern
 from engine.secrets import (
     ConnectionNotFound,
     Lookup,
@@ -63,14 +66,44 @@ class Redactor:
 
     def __init__(self):
         self.secrets: dict[str, None] = {}  # an ordered set
-        self._known: list[str] = []
+        self._pattern: re.Pattern | None = None
 
     def add(self, secrets: list[str]) -> None:
         self.secrets.update(dict.fromkeys(secrets))
-        self._known = list(self.secrets)
+        self._pattern = secrets_pattern(tuple(self.secrets))  # compiled once per new secret, not per text
 
     def __call__(self, value: Any) -> Any:
-        return redact(value, self._known) if self._known and isinstance(value, str) else value
+        return self._pattern.sub(MASK, value) if self._pattern is not None and isinstance(value, str) else value
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0  # runs under way (in any thread) that paused the cyclic collector
+_gc_resume = False  # whether the collector was on when the first of them began
+
+
+@contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector while a run records its trace.
+
+    A run only adds long-lived objects (steps, values) and makes no garbage cycles, yet every
+    collector pass re-scans all of them: a run of 10,000 tasks spent half its time there, and
+    the passes made its time grow faster than its size. Reference counting still frees what a
+    run drops. The collector is enabled again when the last run under way ends, in whichever
+    thread, and is left alone if something else had disabled it.
+    """
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
 
 
 @lru_cache(maxsize=None)
@@ -365,9 +398,10 @@ class Runner:
         return Trace(self.scenario_id, self.dag, tuple(self.steps), timelines, self.names)
 
     def run(self) -> Trace:
-        while self.step() is not None:
-            pass
-        return self.trace()
+        with _cyclic_gc_paused():
+            while self.step() is not None:
+                pass
+            return self.trace()
 
     def _record(self, event: Event) -> Step:
         task = event.task
@@ -439,9 +473,10 @@ def _error_facts(err: Exception, type_name: str | None = None) -> dict[str, str]
 def run(dag: Dag, backends: list[SecretsBackend], cloud_spec: dict | None = None, scenario_id: str = "lesson",
         seed: str = "lab") -> Trace:
     """Run ``dag`` to the end and return its trace."""
-    ids = Ids(seed)
-    cloud = Cloud.from_scenario(cloud_spec or {}, ids)
-    return Runner(dag, backends, cloud, ids, scenario_id).run()
+    with _cyclic_gc_paused():  # setting up a run of many tasks allocates as much as running it
+        ids = Ids(seed)
+        cloud = Cloud.from_scenario(cloud_spec or {}, ids)
+        return Runner(dag, backends, cloud, ids, scenario_id).run()
 
 
 def run_scenario(scenario: Scenario, store, dag_source: str | None = None) -> Trace:
