@@ -123,10 +123,17 @@ def _on_slider() -> None:
 
 
 # -- the frame of every page -----------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _sockets_set_for_small_messages() -> int:
+    """Once per server process: a step's messages leave at once (see ``lab.send_small_messages_at_once``)."""
+    return lab.send_small_messages_at_once()
+
+
 def setup(title: str, icon: str = "🧭", dag_source: str | None = None) -> tuple[Trace, int]:
     """Page config, URL sync and the sidebar; returns the current trace (of ``dag_source``'s DAG
     when a page runs the learner's own) and step."""
     st.set_page_config(page_title=f"{title} · Airflow connections lab", page_icon=icon, layout="wide")
+    _sockets_set_for_small_messages()
     st.markdown(CSS, unsafe_allow_html=True)
     ss = st.session_state
     ss.setdefault(STEP, 1)

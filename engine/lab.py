@@ -1,5 +1,5 @@
 """What the pages need from the engine, with no Streamlit: the store, the current trace,
-and the reading of a step or scenario from a URL.
+the reading of a step or scenario from a URL, and the server's sockets set for small messages.
 
 The store is opened once per configuration (process-wide); a trace is computed once per
 scenario, DAG source and state of the store, and then only replayed by index.
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import stat
 from functools import lru_cache
 
 from engine.crypto import load_keys
@@ -87,3 +89,38 @@ def _progress(store: ConnectionStore) -> ProgressStore:
 def get_progress(environ=os.environ) -> ProgressStore:
     """The quiz progress tables, in the same database as the connections."""
     return _progress(get_store(environ))
+
+
+def send_small_messages_at_once() -> int:
+    """Turn Nagle's algorithm off on every TCP socket of this process; return how many changed.
+
+    A step sends the browser a burst of small websocket messages. Streamlit 1.67 binds its
+    listening socket itself with protocol 0, so asyncio, which sets TCP_NODELAY only on sockets
+    whose protocol is IPPROTO_TCP, leaves Nagle on: every message after the first waits until
+    the peer acknowledges it, and a peer that delays its ACKs (nginx in front of several
+    servers, many clients) makes each step wait ~40 ms. Setting TCP_NODELAY on the listening
+    socket covers every connection accepted after it on Linux (accepted sockets inherit it);
+    the open ones are set too. Returns 0 where the process's descriptors cannot be listed.
+    """
+    fd_dir = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    try:
+        fds = [int(name) for name in os.listdir(fd_dir)]
+    except OSError:
+        return 0
+    changed = 0
+    for fd in fds:
+        try:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            sock = socket.socket(fileno=os.dup(fd))  # a second descriptor: closing it leaves fd open
+        except OSError:
+            continue
+        with sock:
+            try:
+                if (sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
+                        and not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    changed += 1
+            except OSError:
+                continue
+    return changed

@@ -83,9 +83,13 @@ def browser_type_launch_args():
 
 
 class Server:
-    """`streamlit run <script>` on a free loopback port, with its own LAB_HOME."""
+    """`streamlit run <script>` on a free loopback port, with its own LAB_HOME.
 
-    def __init__(self, script: Path, home: Path, extra_env: dict | None = None):
+    Streamlit reads ``.streamlit/config.toml`` from the working directory: ``cwd`` (default the
+    script's folder) decides which configuration the server runs with.
+    """
+
+    def __init__(self, script: Path, home: Path, extra_env: dict | None = None, cwd: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "LAB_HOME": str(home), **(extra_env or {})}
@@ -94,7 +98,7 @@ class Server:
             [shutil.which("streamlit") or "streamlit", "run", str(script), "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats",
              "false"],
-            cwd=script.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=cwd or script.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -1,0 +1,113 @@
+"""What keeps a step fast (see BENCHMARKS.md): each guarded here so that it cannot quietly go."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import threading
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from engine import lab
+from engine.dag import read_dag
+from engine.secrets import default_backends
+from engine.simulator import run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _nodelay(sock: socket.socket) -> bool:
+    return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists descriptors through /proc")
+def test_a_steps_messages_are_not_held_back_by_nagle():
+    # A listening socket made as Streamlit 1.67 makes its own (protocol 0): asyncio leaves Nagle on.
+    listener = socket.socket(family=socket.AF_INET)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    open_client = socket.create_connection(listener.getsockname())
+    already_open, _ = listener.accept()
+    try:
+        assert not _nodelay(already_open)
+        assert lab.send_small_messages_at_once() >= 2
+        assert _nodelay(listener) and _nodelay(already_open)
+        later_client = socket.create_connection(listener.getsockname())
+        accepted_later, _ = listener.accept()  # a learner who connects after the first page
+        assert _nodelay(accepted_later)
+        later_client.close()
+        accepted_later.close()
+    finally:
+        for sock in (open_client, already_open, listener):
+            sock.close()
+
+
+def _generated_dag(tasks: int):
+    lines = ["from airflow import DAG", "with DAG('generated') as dag:"]
+    lines += [f"    BigQueryInsertJobOperator(task_id='t{i}', configuration={{}}, gcp_conn_id='my_gcp_conn')"
+              for i in range(tasks)]
+    return read_dag("\n".join(lines) + "\n")
+
+
+class _SeesTheCollector:
+    """A secrets backend that notes whether the cyclic collector was on when it was asked."""
+
+    def __init__(self, inner):
+        self.inner, self.seen = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def get_connection(self, conn_id):
+        self.seen.append(gc.isenabled())
+        return self.inner.get_connection(conn_id)
+
+
+def test_a_run_pauses_the_cyclic_collector_and_restores_it(lesson_store):
+    backends = default_backends(lesson_store, {})
+    watched = [_SeesTheCollector(b) for b in backends]
+    assert gc.isenabled()
+    trace = run(_generated_dag(20), watched)
+    assert trace.succeeded and len(trace.steps) == 4 * 20 + 2
+    assert [seen for b in watched for seen in b.seen] and not any(seen for b in watched for seen in b.seen)
+    assert gc.isenabled()
+
+
+def test_a_run_leaves_a_disabled_collector_disabled(lesson_store):
+    gc.disable()
+    try:
+        run(_generated_dag(3), default_backends(lesson_store, {}))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_runs_in_several_threads_at_once_leave_the_collector_on(lesson_store):
+    backends = default_backends(lesson_store, {})
+    dag = _generated_dag(200)
+    traces, errors = [], []
+
+    def learner():
+        try:
+            traces.append(run(dag, backends))
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=learner) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({len(t.steps) for t in traces}) == 1 and traces[0].succeeded
+    assert gc.isenabled()
+
+
+def test_the_server_runs_as_benchmarked():
+    """The settings BENCHMARKS.md measured: no forced collection after every rerun, no watcher."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["server"]["runOnSave"] is False
