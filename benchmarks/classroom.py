@@ -8,7 +8,15 @@ deltas until ``script_finished``). A learner opens the walkthrough, clicks "Next
 lesson's six steps, opens the Quiz page and answers the seed's three questions. Step latency
 is send → ``script_finished``. Server memory per session is the growth of the server's RSS over
 the sessions held open, divided by their number. Without ``--url`` the script starts its own
-server (a fresh LAB_HOME) and, as the baseline, the same measure on the bare one-button page.
+server (a fresh LAB_HOME) and, as the baseline, the same measure on the bare one-button page
+served with the same Streamlit configuration.
+
+A learner acknowledges what it receives at once, as the browser does here. Streamlit 1.67
+leaves Nagle's algorithm on for its websockets (its listening socket is made with protocol 0, so
+asyncio skips TCP_NODELAY), and a client that lets the kernel delay its ACKs waits ~40 ms for
+every rerun's second message; headless Chromium on this machine does not (measured: the same
+step time with and without TCP_NODELAY on the server), so a learner that did would measure the
+stall instead of the server.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -44,6 +53,13 @@ class Learner:
 
     async def connect(self) -> None:
         self.ws = await websocket_connect(self.ws_url, subprotocols=["streamlit"], max_size=None)
+        self.sock = self.ws.transport.get_extra_info("socket")
+
+    async def receive(self) -> bytes:
+        raw = await asyncio.wait_for(self.ws.recv(), timeout=60)
+        if hasattr(socket, "TCP_QUICKACK"):  # Linux: ACK now, as a browser does (see the module doc)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        return raw
 
     async def rerun(self, query: str = "", widget_states=None, fragment_id: str = "") -> float:
         msg = BackMsg()
@@ -60,7 +76,7 @@ class Learner:
 
     async def _until_finished(self) -> None:
         while True:
-            raw = await asyncio.wait_for(self.ws.recv(), timeout=60)
+            raw = await self.receive()
             fwd = ForwardMsg()
             fwd.ParseFromString(raw)
             kind = fwd.WhichOneof("type")
@@ -216,11 +232,11 @@ def main(argv=None) -> int:
             first = first or r["p95"]
             print(f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | – | – | – | {r['p95'] / first:.1f}x |")
         return 0
-    from tests.conftest import Server
+    from benchmarks.baseline import bare_server, lab_server
 
     with tempfile.TemporaryDirectory() as home:
-        lab = Server(ROOT / "app.py", Path(home) / "lab")
-        bare = Server(ROOT / "benchmarks" / "bare_app.py", Path(home) / "bare")
+        lab = lab_server(Path(home) / "lab")
+        bare = bare_server(Path(home) / "bare")
         try:
             think_time, THINK = THINK, 0
             asyncio.run(classroom(lab_learner, lab.url, 1, None))  # warm: imports, first trace

@@ -5,7 +5,7 @@
 Each run starts a fresh server process (a fresh LAB_HOME, so the first start also creates the
 database and key) and times spawn → health check answered → page drawn and idle in headless
 Chromium (one browser, started before the clock). Prints medians for the lab and for the bare
-one-button page, and the difference.
+one-button page (served with the lab's Streamlit configuration), and the difference.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY, Server  # noqa: E402
+from benchmarks.baseline import bare_server, lab_server  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
 
 
-def cold_start(browser, script: Path, heading) -> tuple[float, float]:
+def cold_start(browser, start_server, heading) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as home:
         start = time.perf_counter()
-        server = Server(script, Path(home))
+        server = start_server(Path(home))
         healthy = time.perf_counter() - start
         try:
             page = browser.new_page()
@@ -50,8 +51,8 @@ def main(argv=None) -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(args.runs):
-            results["bare"].append(cold_start(browser, ROOT / "benchmarks" / "bare_app.py", "Count 0"))
-            results["lab"].append(cold_start(browser, ROOT / "app.py", re.compile(r"^Step 1 of 6")))
+            results["bare"].append(cold_start(browser, bare_server, "Count 0"))
+            results["lab"].append(cold_start(browser, lab_server, re.compile(r"^Step 1 of 6")))
         browser.close()
     print(f"| cold start (median of {args.runs}) | server healthy | page drawn |")
     print("|---|---|---|")

@@ -15,7 +15,7 @@ from benchmarks import classroom, cold_start, engine_bench, step_latency, two_se
 
 SECTIONS = [
     ("Engine and store", engine_bench.main, []),
-    ("Step in the browser", step_latency.main, ["--steps", "20"]),
+    ("Step in the browser", step_latency.main, ["--steps", "40"]),
     ("Cold start", cold_start.main, ["--runs", "3"]),
     ("A classroom (think time 5 s)", classroom.main, ["--think", "5"]),
     ("A classroom (think time 1 s)", classroom.main, ["--think", "1"]),

@@ -1,10 +1,11 @@
 """Click "Next" → page updated, in headless Chromium: the lab against a bare one-button page.
 
-    python benchmarks/step_latency.py [--steps 10]
+    python benchmarks/step_latency.py [--steps 20]
 
-Starts both apps with `streamlit run` on free loopback ports (the same machine, the same run),
+Starts the apps with `streamlit run` on free loopback ports (the same machine, the same run),
 clicks "Next" repeatedly and times click → the new step's heading drawn and the app idle.
-Prints median and p95 for both and their ratio.
+Prints median and p95 for the lab, for the bare page with the lab's Streamlit configuration
+(the baseline of the ratio) and for the bare page as Streamlit ships (for reference).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY, Server  # noqa: E402
+from benchmarks.baseline import bare_server, lab_server  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
 
 
 def idle(page):
@@ -65,28 +67,33 @@ def p95(values: list[float]) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as home:
-        lab = Server(ROOT / "app.py", Path(home))
-        bare = Server(ROOT / "benchmarks" / "bare_app.py", Path(home))
+        servers = {
+            "bare one-button page": bare_server(Path(home) / "bare"),
+            "bare page, Streamlit's defaults": bare_server(Path(home) / "defaults", config="defaults"),
+            "lab walkthrough": lab_server(Path(home) / "lab"),
+        }
+        times = {}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()
-                measure_bare(page, bare.url, 3)  # warm up both servers and the browser
-                measure_lab(page, lab.url, 3)
-                bare_times = measure_bare(page, bare.url, args.steps)
-                lab_times = measure_lab(page, lab.url, args.steps)
+                for name, server in servers.items():  # warm up every server and the browser
+                    (measure_lab if name.startswith("lab") else measure_bare)(page, server.url, 3)
+                for name, server in servers.items():
+                    times[name] = (measure_lab if name.startswith("lab") else measure_bare)(page, server.url, args.steps)
                 browser.close()
         finally:
-            lab.stop()
-            bare.stop()
-    lab_med, bare_med = statistics.median(lab_times), statistics.median(bare_times)
-    print(f"{'step: click → page updated':<30} {'median ms':>10} {'p95 ms':>8}")
-    print(f"{'bare one-button page':<30} {bare_med * 1000:>10.0f} {p95(bare_times) * 1000:>8.0f}")
-    print(f"{'lab walkthrough':<30} {lab_med * 1000:>10.0f} {p95(lab_times) * 1000:>8.0f}")
-    print(f"{'ratio lab / bare':<30} {lab_med / bare_med:>10.2f} {p95(lab_times) / p95(bare_times):>8.2f}")
+            for server in servers.values():
+                server.stop()
+    print(f"{'step: click → page updated':<34} {'median ms':>10} {'p95 ms':>8}")
+    for name, values in times.items():
+        print(f"{name:<34} {statistics.median(values) * 1000:>10.0f} {p95(values) * 1000:>8.0f}")
+    lab, bare = times["lab walkthrough"], times["bare one-button page"]
+    print(f"{'ratio lab / bare (same config)':<34} {statistics.median(lab) / statistics.median(bare):>10.2f} "
+          f"{p95(lab) / p95(bare):>8.2f}")
     return 0
 
 
