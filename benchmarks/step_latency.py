@@ -31,11 +31,13 @@ def idle(page):
 
 
 def measure_lab(page, url: str, steps: int) -> list[float]:
+    """Time "Next" on an open walkthrough, as ``measure_bare`` times it on an open bare page:
+    after step 6, "First" (not timed) goes back and the stepping goes on without a reload."""
+    page.goto(f"{url}/?step=1")
+    idle(page)
+    page.get_by_role("heading", name=re.compile(r"^Step 1 of 6")).wait_for()
     times = []
-    for rnd in range((steps + 4) // 5):
-        page.goto(f"{url}/?step=1")
-        idle(page)
-        page.get_by_role("heading", name=re.compile(r"^Step 1 of 6")).wait_for()
+    while True:
         for n in range(2, 7):
             if len(times) == steps:
                 return times
@@ -44,7 +46,9 @@ def measure_lab(page, url: str, steps: int) -> list[float]:
             page.get_by_role("heading", name=re.compile(rf"^Step {n} of 6")).wait_for()
             idle(page)
             times.append(time.perf_counter() - start)
-    return times
+        page.get_by_role("button", name="First").click()
+        page.get_by_role("heading", name=re.compile(r"^Step 1 of 6")).wait_for()
+        idle(page)
 
 
 def measure_bare(page, url: str, steps: int) -> list[float]:
