@@ -110,12 +110,15 @@ def check_lengths(conn: Connection) -> None:
 class ConnectionStore:
     """Add, read, change, delete and re-encrypt connections in the metadata database."""
 
+    writes = 0  # commits by any store of this process: lets a reader skip re-reading unchanged rows
+
     def __init__(self, engine: Engine, fernet: MultiFernet, key_origin: str = "LAB_FERNET_KEY"):
         self.engine = engine
         self.fernet = fernet
         self.key_origin = key_origin
         self._sessions = sessionmaker(engine.execution_options(lab_write=True), expire_on_commit=False)
         self._reads = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_commit", _count_write)
 
     # -- encryption ----------------------------------------------------------------------
     def _encrypt(self, value: str | None) -> tuple[str | None, bool]:
@@ -289,6 +292,10 @@ class ConnectionStore:
                     touched = True
                 changed += touched
             return changed
+
+
+def _count_write(_session) -> None:
+    ConnectionStore.writes += 1
 
 
 def _stored(row: ConnectionRow) -> StoredRow:

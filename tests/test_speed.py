@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import gc
+import os
 import socket
+import subprocess
+import sys
 import threading
 import tomllib
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from engine import lab
+from engine.connection import Connection
 from engine.dag import read_dag
 from engine.secrets import default_backends
 from engine.simulator import run
@@ -111,3 +116,43 @@ def test_the_server_runs_as_benchmarked():
     assert config["runner"]["postScriptGC"] is False
     assert config["server"]["fileWatcherType"] == "none"
     assert config["server"]["runOnSave"] is False
+
+
+class _CountsQueries:
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args):
+        self.count += 1
+
+
+def test_a_rerun_does_not_read_the_store_again():
+    first, other = lab.current_trace("lesson"), lab.current_trace("job_fails")
+    queries = _CountsQueries(lab.get_store().engine)
+    for _ in range(5):  # five reruns of pages: the same recorded runs, and not one SELECT
+        assert lab.current_trace("lesson") is first
+        assert lab.current_trace("job_fails") is other
+    assert queries.count == 0
+
+
+def test_a_connection_edited_in_this_process_is_used_by_the_next_run_at_once():
+    before = lab.current_trace("lesson")
+    store = lab.get_store()
+    conn = store.get("my_gcp_conn")
+    extra = {**conn.extra_dejson, "project": "edited-just-now"}
+    store.save(Connection(conn_id=conn.conn_id, conn_type=conn.conn_type, extra=extra))
+    after = lab.current_trace("lesson")
+    assert after is not before
+    assert "edited-just-now" in after.step(3).narration and "edited-just-now" not in before.step(3).narration
+
+
+def test_a_connection_deleted_by_another_process_is_seen_after_the_recheck_time(monkeypatch):
+    assert lab.current_trace("lesson").succeeded
+    cli = subprocess.run([sys.executable, "-m", "engine", "connections", "delete", "my_gcp_conn"], cwd=ROOT,
+                         env=dict(os.environ), capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    now = lab.time.monotonic()
+    monkeypatch.setattr(lab.time, "monotonic", lambda: now + lab.STORE_RECHECK_SECONDS + 0.1)
+    trace = lab.current_trace("lesson")
+    assert not trace.succeeded and trace.failed_step.number == 2  # the conn_id isn't defined any more
