@@ -18,7 +18,7 @@ from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from engine.connection import Connection
 from engine.dag import Dag, Task, read_dag
@@ -52,8 +52,7 @@ class Ids:
         return f"{prefix}{digest}"
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """One tracked variable at one moment: its state, the lesson's words for it, and the object."""
 
     state: str
@@ -222,7 +221,8 @@ class TaskFrame:
     task_status: str = "not_started"
     released: bool = False
     names: tuple[str, ...] = VARIABLES
-    seen: list = field(default_factory=lambda: [None, None, None])  # (state, id(object)) last recorded
+    seen_states: list = field(default_factory=lambda: [None, None, None])  # last recorded, per variable
+    seen_objects: list = field(default_factory=lambda: [None, None, None])
 
     def release(self) -> None:
         """The task's process ends: what it held in memory is gone."""
@@ -275,6 +275,7 @@ class Runner:
         self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
         self._lookups: dict[str, str] = {}
         self._reprs: dict[int, str] = {}
+        self._words = lesson()["variables"]  # the lesson's words for each state of each variable
         for frame in self.frames:
             self._record_values(frame)
         self._events = self._process()
@@ -430,25 +431,29 @@ class Runner:
         return tuple(name for frame in self.frames for name in frame.names)
 
     def _record_values(self, frame: TaskFrame) -> None:
-        """Read one task's live variables; append those that changed to their timelines."""
+        """Read one task's live variables; record those whose state or object changed."""
         conn, session = frame.connection_details, frame.session
-        states = (
-            (("loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty")
-             if conn else "released" if frame.released else "absent", conn),
-            (session.state if session else "released" if frame.released else "absent", session),
-            (frame.task_status, None),
-        )
-        seen = frame.seen
-        for i, (state, obj) in enumerate(states):
-            if seen[i] == (state, id(obj)):
-                continue  # nothing changed: no new Value, no repr
-            seen[i] = (state, id(obj))
-            variable = VARIABLES[i]
-            detail = state if i == 2 else self._detail(obj)
-            value = Value(state, lesson()["variables"][variable][state], detail)
-            timeline = self.timelines[frame.names[i]]
-            if not timeline or timeline[-1][1] != value:
-                timeline.append((len(self.steps), value))
+        if conn is not None:
+            conn_state = "loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty"
+        else:
+            conn_state = "released" if frame.released else "absent"
+        session_state = session.state if session is not None else "released" if frame.released else "absent"
+        states, objects = frame.seen_states, frame.seen_objects
+        if states[0] != conn_state or objects[0] is not conn:
+            self._record_value(frame, 0, conn_state, conn)
+        if states[1] != session_state or objects[1] is not session:
+            self._record_value(frame, 1, session_state, session)
+        if states[2] != frame.task_status:
+            self._record_value(frame, 2, frame.task_status, None)
+
+    def _record_value(self, frame: TaskFrame, i: int, state: str, obj: Any) -> None:
+        frame.seen_states[i], frame.seen_objects[i] = state, obj
+        variable = VARIABLES[i]
+        detail = state if i == 2 else self._detail(obj)
+        value = Value(state, self._words[variable][state], detail)
+        timeline = self.timelines[frame.names[i]]
+        if not timeline or timeline[-1][1] != value:
+            timeline.append((len(self.steps), value))
 
     def _detail(self, obj: Any) -> str:
         if obj is None:

@@ -130,7 +130,7 @@ def test_no_secret_appears_in_any_recorded_text(lesson_store):
     lesson_store.update(conn)
     trace = run_scenario(scenario("lesson"), lesson_store)
     dumped = json.dumps([rendered(s) for s in trace.steps], default=str) + json.dumps(
-        [{k: v.__dict__ for k, v in snap.items()} for snap in trace.snapshots])
+        [{k: v._asdict() for k, v in snap.items()} for snap in trace.snapshots])
     for secret in ("s3cret-pass-word", "PRACTICE-ONLY-NOT-A-REAL-KEY"):
         assert secret not in dumped
 
