@@ -74,23 +74,23 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as home:
-        servers = {
-            "bare one-button page": bare_server(Path(home) / "bare"),
-            "bare page, Streamlit's defaults": bare_server(Path(home) / "defaults", config="defaults"),
-            "lab walkthrough": lab_server(Path(home) / "lab"),
+        servers = {  # name -> (server, how a step is clicked and timed on it)
+            "bare one-button page": (bare_server(Path(home) / "bare"), measure_bare),
+            "bare page, Streamlit's defaults": (bare_server(Path(home) / "defaults", config="defaults"), measure_bare),
+            "lab walkthrough": (lab_server(Path(home) / "lab"), measure_lab),
         }
         times = {}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page()
-                for name, server in servers.items():  # warm up every server and the browser
-                    (measure_lab if name.startswith("lab") else measure_bare)(page, server.url, 3)
-                for name, server in servers.items():
-                    times[name] = (measure_lab if name.startswith("lab") else measure_bare)(page, server.url, args.steps)
+                for server, measure in servers.values():  # warm up every server and the browser
+                    measure(page, server.url, 3)
+                for name, (server, measure) in servers.items():
+                    times[name] = measure(page, server.url, args.steps)
                 browser.close()
         finally:
-            for server in servers.values():
+            for server, _ in servers.values():
                 server.stop()
     print(f"{'step: click → page updated':<34} {'median ms':>10} {'p95 ms':>8}")
     for name, values in times.items():
