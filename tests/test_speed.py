@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
+from benchmarks.engine_bench import generated_dag, store_with
 from engine import lab
 from engine.connection import Connection
 from engine.dag import read_dag
@@ -49,11 +50,14 @@ def test_a_steps_messages_are_not_held_back_by_nagle():
             sock.close()
 
 
+@pytest.fixture
+def bench_backends(tmp_path):
+    """The engine benchmark's store: conn_0, the connection its generated DAGs name."""
+    return default_backends(store_with(f"sqlite:///{tmp_path / 'bench.db'}", 1), {})
+
+
 def _generated_dag(tasks: int):
-    lines = ["from airflow import DAG", "with DAG('generated') as dag:"]
-    lines += [f"    BigQueryInsertJobOperator(task_id='t{i}', configuration={{}}, gcp_conn_id='my_gcp_conn')"
-              for i in range(tasks)]
-    return read_dag("\n".join(lines) + "\n")
+    return read_dag(generated_dag(tasks, 1))
 
 
 class _SeesTheCollector:
@@ -70,9 +74,8 @@ class _SeesTheCollector:
         return self.inner.get_connection(conn_id)
 
 
-def test_a_run_pauses_the_cyclic_collector_and_restores_it(lesson_store):
-    backends = default_backends(lesson_store, {})
-    watched = [_SeesTheCollector(b) for b in backends]
+def test_a_run_pauses_the_cyclic_collector_and_restores_it(bench_backends):
+    watched = [_SeesTheCollector(b) for b in bench_backends]
     assert gc.isenabled()
     trace = run(_generated_dag(20), watched)
     assert trace.succeeded and len(trace.steps) == 4 * 20 + 2
@@ -80,23 +83,22 @@ def test_a_run_pauses_the_cyclic_collector_and_restores_it(lesson_store):
     assert gc.isenabled()
 
 
-def test_a_run_leaves_a_disabled_collector_disabled(lesson_store):
+def test_a_run_leaves_a_disabled_collector_disabled(bench_backends):
     gc.disable()
     try:
-        run(_generated_dag(3), default_backends(lesson_store, {}))
+        run(_generated_dag(3), bench_backends)
         assert not gc.isenabled()
     finally:
         gc.enable()
 
 
-def test_runs_in_several_threads_at_once_leave_the_collector_on(lesson_store):
-    backends = default_backends(lesson_store, {})
+def test_runs_in_several_threads_at_once_leave_the_collector_on(bench_backends):
     dag = _generated_dag(200)
     traces, errors = [], []
 
     def learner():
         try:
-            traces.append(run(dag, backends))
+            traces.append(run(dag, bench_backends))
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
 
