@@ -395,7 +395,8 @@ def show_airflow_notes(trace: Trace, step: int) -> None:
         with st.expander("In real Airflow 3"):
             for note in notes:
                 st.markdown(" ".join(note["text"].split()))
-                st.caption(f"Source: {note['source']}")
+                quote = f": “{note['quote']}”" if note.get("quote") else ""
+                st.caption(f"Source: {note['source']}{quote}")
 
 
 def walkthrough(trace: Trace, step: int) -> None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from urllib.parse import urlsplit
 
-from engine.connection import Connection
+from engine.connection import Connection, masked_uri, validate_conn_id
 from engine.errors import AirflowException
 from engine.secrets import EnvironmentVariablesBackend
 from engine.transfer import export_text, file_format_of, parse_text
@@ -74,25 +75,47 @@ def _masked_row(conn: Connection, source: str) -> dict:
     return data
 
 
+def _connection_to_add(args: argparse.Namespace) -> Connection:
+    """The connection ``airflow connections add`` would build from these options, or its error."""
+    validate_conn_id(args.conn_id)
+    given = {f: getattr(args, f"conn_{f}") for f in FIELD_OPTIONS if getattr(args, f"conn_{f}") is not None}
+    if "type" not in given and not (args.conn_uri or args.conn_json):
+        raise AirflowException("Must supply either conn-uri or conn-json if not supplying conn-type")
+    if args.conn_uri and args.conn_json:
+        raise AirflowException("Cannot supply both conn-uri and conn-json")
+    if args.conn_uri or args.conn_json:
+        invalid = [f"conn_{f}" for f in given if f not in ("description", "extra")]
+        if args.conn_json and "extra" in given:
+            invalid.append("--conn-extra")
+        if invalid:
+            raise AirflowException("The following args are not compatible with the "
+                                   f"--conn-{'uri' if args.conn_uri else 'json'} flag: {invalid!r}")
+    if args.conn_uri:
+        if not urlsplit(args.conn_uri).scheme:
+            raise AirflowException(f"The URI provided to --conn-uri is invalid: {masked_uri(args.conn_uri)}")
+        conn = Connection.from_uri(args.conn_uri, conn_id=args.conn_id)
+        conn.description = given.get("description")
+        if "extra" in given:
+            conn = Connection(**{**conn.fields(), "extra": given["extra"]})
+        return conn
+    if args.conn_json:
+        conn = Connection.from_json(args.conn_json, conn_id=args.conn_id)
+        if not conn.conn_type:
+            raise AirflowException("conn-json is invalid; must supply conn-type")
+        return conn
+    return Connection(conn_id=args.conn_id, conn_type=given.pop("type"), **given)
+
+
 def cmd_connections(args: argparse.Namespace) -> int:
     store = open_lab_store()
     action = args.action
     if action == "add":
-        given = {f: getattr(args, f"conn_{f}") for f in FIELD_OPTIONS if getattr(args, f"conn_{f}") is not None}
-        if args.conn_uri and args.conn_json or (args.conn_uri or args.conn_json) and set(given) - {"description"}:
-            raise AirflowException("Give the connection as --conn-uri, as --conn-json, or as --conn-type with "
-                                   "field options; these cannot be mixed.")
-        if args.conn_uri:
-            conn = Connection.from_uri(args.conn_uri, conn_id=args.conn_id)
-            conn.description = given.get("description")
-        elif args.conn_json:
-            conn = Connection.from_json(args.conn_json, conn_id=args.conn_id)
-        elif "type" in given:
-            conn = Connection(conn_id=args.conn_id, conn_type=given.pop("type"), **given)
-        else:
-            raise AirflowException("Missing connection details: give --conn-uri, --conn-json or --conn-type.")
+        conn = _connection_to_add(args)
         store.add(conn)
-        print(f"Successfully added `conn_id`={conn.conn_id} : {conn.redact(conn.get_uri())}")
+        shown = conn.masked_dict()
+        print(f"Successfully added `conn_id`={conn.conn_id}")
+        print(" | ".join(f"{k}={shown[k]}" for k in ("conn_id", "conn_type", "host", "login", "port", "extra")
+                         if shown[k] not in (None, "", {})))
     elif action == "get":
         env = EnvironmentVariablesBackend()
         conn = env.get_connection(args.conn_id)

@@ -1,10 +1,30 @@
-"""``Connection``: the fields, URI format and JSON format of an Airflow 3 connection.
+"""An Airflow 3.3 connection: its fields, URI format, JSON format and conn_id rules.
 
-Mirrors ``airflow.models.connection.Connection`` (Airflow 3.3) without the database: the
-same attributes, the same URI parsing (percent-decoding, query parameters into ``extra``,
-``__extra__`` for nested extras, a host that carries its own protocol), the same JSON form,
-the same conn_id rule and the same error texts. Where Airflow silently drops input (an invalid
-conn_id becomes ``None``), this class raises ``InvalidConnection`` with a clear message instead.
+Airflow 3.3 has two ``Connection`` classes, and the lab mirrors each where Airflow uses it:
+
+- ``Connection`` mirrors ``airflow.models.Connection`` (the metadata DB, the CLI, the API
+  server). The lab's store, CLI and pages use it. Its ``from_uri`` JSON-decodes each query
+  value (``?timeout=30`` gives ``30``); its ``get_uri`` writes plain query parameters only when
+  every extra value is a ``str``, else ``__extra__=<JSON>``; an empty password is no password.
+- ``TaskConnection`` mirrors ``airflow.sdk.Connection``: what a task's hook receives, and so
+  the run's ``connection_details``. Its ``from_uri`` keeps query values as strings
+  (``?timeout=30`` gives ``"30"``), its ``get_uri`` writes plain parameters whenever they read
+  back the same, and an empty password stays ``""``.
+
+Both read ``extra_dejson`` with a plain ``json.loads`` (values are not decoded again), lower-case
+a URI's host unless it holds a ``/``, and prune only ``None`` from ``as_json``.
+``tests/test_airflow_differential.py`` compares all of this with Airflow's own classes.
+
+Where Airflow silently drops or changes input, the lab refuses it with a clear message instead
+(``InvalidConnection``); each case is named where it is checked:
+
+- a URI with no ``://`` that does not start with ``//`` (Airflow reads ``just-a-host`` as the
+  schema ``ust-a-host``), or an empty URI (Airflow makes an empty connection);
+- a conn_id that ``airflow connections add``/``import`` and the REST API refuse
+  (``^[\\w.-]+$``, at most 200 characters, no ``..``), or that ends in a newline (Airflow's
+  ``$`` matches before it and then keeps the id without it);
+- a port that is not an ASCII whole number from 0 to 65535 (Airflow's ``int()`` takes
+  ``"٣"`` as 3 and ``1.5`` as 1, and stores 99999).
 """
 
 from __future__ import annotations
@@ -15,27 +35,50 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from engine.errors import AirflowException, InvalidConnection
-from engine.masking import MASK, is_sensitive, mask_extra, redact, secrets_of
+from engine.masking import MASK, mask_connection_extra, redact, secrets_of
 
-RE_SANITIZE_CONN_ID = re.compile(r"^[\w\#\!\(\)\-\.\:\/\\]{1,}$")
-CONN_ID_MAX_LEN = 250
+# The CLI's and REST API's rule for a new conn_id (airflow.utils.helpers.validate_key).
+KEY_REGEX = re.compile(r"[\w.-]+")
+CONN_ID_MAX_LEN = 200
+# The model's own, wider rule (airflow.models.connection.RE_SANITIZE_CONN_ID), for ids read back.
+RE_SANITIZE_CONN_ID = re.compile(r"[\w#!()\-.:/\\]+")
+MODEL_CONN_ID_MAX_LEN = 250
 EXTRA_KEY = "__extra__"
-FIELDS = ("conn_id", "conn_type", "description", "host", "schema", "login", "password", "port", "extra")
+URL_STRIPPED = "".join(map(chr, range(0x21)))  # what urlsplit strips from a URI's start (C0 and space)
+# Every field of a connection, in Airflow's order (``airflow.models.Connection.__init__``).
+FIELDS = ("conn_id", "conn_type", "description", "host", "login", "password", "schema", "port", "extra")
+# The fields besides conn_id, in the order ``airflow connections export`` writes them.
+EXPORT_FIELDS = ("conn_type", "description", "login", "password", "host", "port", "schema", "extra")
 
 
-def validate_conn_id(conn_id: str) -> str:
-    """Return ``conn_id`` if Airflow would accept it; raise ``InvalidConnection`` saying why if not."""
-    if not isinstance(conn_id, str) or not conn_id:
-        raise InvalidConnection("The conn_id must not be empty.")
+def validate_conn_id(conn_id: Any) -> str:
+    """Return ``conn_id`` if ``airflow connections add``/``import`` would accept it; else raise
+    with Airflow's words. Every write to the store checks it."""
+    if not isinstance(conn_id, str):
+        raise InvalidConnection(f"Could not create connection. The key has to be a string and is {type(conn_id)}:{conn_id}")
     if len(conn_id) > CONN_ID_MAX_LEN:
         raise InvalidConnection(
-            f"The conn_id is {len(conn_id)} characters long; Airflow allows at most {CONN_ID_MAX_LEN}."
+            f"Could not create connection. The key: {conn_id} has to be less than {CONN_ID_MAX_LEN} characters"
         )
-    if not RE_SANITIZE_CONN_ID.match(conn_id):
-        bad = sorted({c for c in conn_id if not re.match(r"[\w\#\!\(\)\-\.\:\/\\]", c)})
+    if not KEY_REGEX.fullmatch(conn_id):
         raise InvalidConnection(
-            "The conn_id may contain only letters, digits and the symbols _ # ! ( ) - . : / \\ "
-            f"(found {' '.join(repr(c) for c in bad)})."
+            f"Could not create connection. The key {conn_id!r} has to be made of alphanumeric characters, "
+            "dashes, dots and underscores exclusively"
+        )
+    if ".." in conn_id:
+        raise InvalidConnection(
+            f"Could not create connection. The key {conn_id!r} must not contain consecutive dots ('..') "
+            "to prevent path traversal"
+        )
+    return conn_id
+
+
+def sanitize_conn_id(conn_id: str) -> str:
+    """The model's rule: where Airflow silently sets conn_id to ``None``, the lab raises."""
+    if not isinstance(conn_id, str) or len(conn_id) > MODEL_CONN_ID_MAX_LEN or not RE_SANITIZE_CONN_ID.fullmatch(conn_id):
+        raise InvalidConnection(
+            f"The conn_id {conn_id!r} is not one Airflow can hold: at most {MODEL_CONN_ID_MAX_LEN} letters, digits "
+            "and the symbols _ # ! ( ) - . : / \\."
         )
     return conn_id
 
@@ -53,7 +96,7 @@ def validate_port(port: Any) -> int | None:
         return None
     if isinstance(port, int) and not isinstance(port, bool):
         value = port
-    elif isinstance(port, str) and port.strip().isdigit():
+    elif isinstance(port, str) and port.strip().isdigit() and port.strip().isascii():
         value = int(port)
     else:
         raise InvalidConnection(f"Expected integer value for `port`, but got {port!r} instead.")
@@ -62,46 +105,120 @@ def validate_port(port: Any) -> int | None:
     return value
 
 
-def _masked_uri(uri: str) -> str:
-    """The URI with its password and sensitive query values replaced by ``***``, for errors."""
-    base, _, query = uri.partition("?")
-    base = re.sub(r"(://[^/?#@]*?:)[^/?#@]*@", r"\1" + MASK + "@", base)
-    if not query:
-        return base
-    params = [
-        (k, MASK if is_sensitive(k) or k == EXTRA_KEY else v)
-        for k, v in parse_qsl(query, keep_blank_values=True)
-    ]
-    return base + "?" + "&".join(f"{quote(k)}={v if v == MASK else quote(v)}" for k, v in params)
-
-
-def _stringify_extra_value(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "null"
-    return str(value)
-
-
 def _hostname(parts) -> str:
-    """The host of a split URI, as Airflow reads it, but with its letter case kept.
-
-    ``urlsplit(...).hostname`` lower-cases and stops at ``/``; Airflow then re-reads hosts
-    that contain ``/`` from the netloc. The lab also keeps the case of other hosts, so that a
-    round trip never changes a value (Airflow would turn ``MyHost`` into ``myhost``).
-    """
+    """Airflow's ``_parse_netloc_to_hostname``: lower-cased, unless the host holds a ``/``."""
     hostname = unquote(parts.hostname or "")
-    raw = parts.netloc.rsplit("@", 1)[-1]
-    raw = unquote(raw.split(":", 1)[0]) if ":" in raw else unquote(raw)
-    if "/" in hostname or raw.lower() == hostname.lower():
-        return raw
+    if "/" in hostname:
+        hostname = parts.netloc
+        if "@" in hostname:
+            hostname = hostname.rsplit("@", 1)[1]
+        if ":" in hostname:
+            hostname = hostname.split(":", 1)[0]
+        hostname = unquote(hostname)
     return hostname
 
 
+def parse_uri(uri: str, decode_values: bool) -> dict[str, Any]:
+    """The fields of an Airflow connection URI, as ``Connection._parse_from_uri`` reads them.
+
+    ``decode_values``: JSON-decode each query value (``airflow.models``) or keep it a string
+    (``airflow.sdk``). Errors never show the URI's secrets.
+    """
+    if not isinstance(uri, str) or not uri.strip():
+        raise InvalidConnection("The connection URI is empty.")
+    if "://" not in uri and not uri.lstrip(URL_STRIPPED).startswith("//"):
+        raise InvalidConnection(
+            "Invalid connection string: an Airflow connection URI starts with the connection type and ://, "
+            "e.g. google-cloud-platform://?project=my-project (Airflow would read this text as a schema)."
+        )
+    schemes = uri.count("://")
+    if schemes > 2:
+        raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}.")
+    host_with_protocol = schemes == 2
+    try:
+        conn_type = urlsplit(uri).scheme
+        rest = uri.replace(f"{conn_type}://", "" if host_with_protocol else "//")
+        if host_with_protocol:
+            before = rest.split("://", 1)[0]
+            if "@" in before or ":" in before:
+                raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}.")
+        parts = urlsplit(rest)
+        port = parts.port
+    except ValueError as err:
+        raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}. {_why(err)}") from None
+    protocol = parts.scheme if host_with_protocol else None
+    host = _hostname(parts)
+    extra = None
+    if parts.query:
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if EXTRA_KEY in query:
+            extra = query[EXTRA_KEY]
+        else:
+            if decode_values:
+                for key, value in query.items():
+                    if value:
+                        try:
+                            query[key] = json.loads(value)
+                        except ValueError:
+                            pass
+            extra = json.dumps(query)
+    return {
+        "conn_type": normalize_conn_type(conn_type),
+        "host": f"{protocol}://{host}" if protocol and host else host,
+        "schema": unquote(parts.path[1:]) if parts.path[1:] else parts.path[1:],
+        "login": unquote(parts.username) if parts.username else parts.username,
+        "password": unquote(parts.password) if parts.password else parts.password,
+        "port": port,
+        "extra": extra,
+    }
+
+
+def _why(err: ValueError) -> str:
+    text = str(err)
+    if "Port" in text or "port" in text:
+        return "The port must be an integer between 0 and 65535."
+    if "IPv6" in text or "bracket" in text:
+        return "A host in [brackets] must be a valid IPv6 address."
+    return "It is not a valid URI."
+
+
+def masked_uri(uri: str) -> str:
+    """A URI with everything between ``//`` and ``@`` after the first ``:`` hidden, and the
+    values of sensitive or ``__extra__`` query parameters hidden: for error messages."""
+    base, _, query = uri.partition("?")
+    base = re.sub(r"(//[^/?#@]*?:)[^@]*@", r"\1" + MASK + "@", base)
+    if not query:
+        return base
+    from engine.masking import is_sensitive
+
+    params = [(k, MASK if is_sensitive(k) or k == EXTRA_KEY else v) for k, v in parse_qsl(query, keep_blank_values=True)]
+    return base + "?" + "&".join(f"{quote(k)}={v if v == MASK else quote(v)}" for k, v in params)
+
+
+def _extra_text(extra: Any) -> str | None:
+    if extra is not None and not isinstance(extra, str):
+        extra = json.dumps(extra)
+    return extra or None
+
+
+def _validate_extra(extra: str, conn_id: str | None) -> None:
+    try:
+        parsed = json.loads(extra)
+    except ValueError:
+        raise InvalidConnection(f"Encountered non-JSON in `extra` field for connection {conn_id!r}.") from None
+    if not isinstance(parsed, dict):
+        raise InvalidConnection(
+            "Encountered JSON value in `extra` which does not parse as a dictionary in "
+            f"connection {conn_id!r}. The `extra` field must contain a JSON "
+            "representation of a Python dict."
+        )
+
+
 class Connection:
-    """An Airflow connection: where a service is and how to log in to it."""
+    """An Airflow connection as the metadata DB holds it (``airflow.models.Connection``)."""
+
+    decode_query_values = True  # models' from_uri JSON-decodes ?timeout=30 into 30
+    flatten_only_strings = True  # models' get_uri uses plain parameters only if every extra value is a str
 
     def __init__(
         self,
@@ -115,101 +232,39 @@ class Connection:
         port: int | str | None = None,
         extra: str | dict | None = None,
     ):
-        self.conn_id = validate_conn_id(conn_id) if conn_id is not None else None
+        self.conn_id = self._conn_id(conn_id) if conn_id is not None else None
         self.conn_type = conn_type
         self.description = description
         self.host = host
         self.login = login
-        self.password = password or None  # Airflow's setter ignores "" and None
+        self.password = self._password(password)
         self.schema = schema
         self.port = validate_port(port)
-        if extra is not None and not isinstance(extra, str):
-            extra = json.dumps(extra)
-        self.extra = extra or None
+        self.extra = _extra_text(extra)
         if self.extra:
-            self._validate_extra(self.extra, self.conn_id)
+            _validate_extra(self.extra, self.conn_id)
 
-    # -- extra ---------------------------------------------------------------------------
     @staticmethod
-    def _validate_extra(extra: str, conn_id: str | None) -> None:
-        try:
-            parsed = json.loads(extra)
-        except json.JSONDecodeError:
-            raise InvalidConnection(f"Encountered non-JSON in `extra` field for connection {conn_id!r}.") from None
-        if not isinstance(parsed, dict):
-            raise InvalidConnection(
-                "Encountered JSON value in `extra` which does not parse as a dictionary in "
-                f"connection {conn_id!r}. The `extra` field must contain a JSON "
-                "representation of a Python dict."
-            )
+    def _conn_id(conn_id: str) -> str:
+        return sanitize_conn_id(conn_id)
+
+    @staticmethod
+    def _password(password: str | None) -> str | None:
+        return password or None  # models' password setter ignores "" (nothing is stored)
 
     @property
     def extra_dejson(self) -> dict:
-        """``extra`` as a dict; string values that are JSON become JSON values (Airflow 3.3)."""
-        if not self.extra:
-            return {}
-        extra = json.loads(self.extra)
-        for key, value in extra.items():
-            if isinstance(value, str):
-                try:
-                    extra[key] = json.loads(value)
-                except (json.JSONDecodeError, TypeError):
-                    pass
-        return extra
+        """``extra`` as a dict: a plain ``json.loads``, values as stored (Airflow 3.3, both classes)."""
+        return json.loads(self.extra) if self.extra else {}
 
     # -- URI -----------------------------------------------------------------------------
     @classmethod
     def from_uri(cls, uri: str, conn_id: str | None = None) -> Connection:
         """Parse an Airflow connection URI, e.g. ``google-cloud-platform://?project=p``."""
-        if not isinstance(uri, str) or not uri.strip():
-            raise InvalidConnection("The connection URI is empty.")
-        uri = uri.strip()
-        schemes = uri.count("://")
-        if schemes == 0:
-            raise InvalidConnection(
-                f"Invalid connection string: {_masked_uri(uri)}. An Airflow connection URI starts with "
-                "the connection type and ://, e.g. google-cloud-platform://"
-            )
-        if schemes > 2:
-            raise InvalidConnection(f"Invalid connection string: {_masked_uri(uri)}.")
-        host_with_protocol = schemes == 2
-        conn_type = urlsplit(uri).scheme
-        if not conn_type or not uri.startswith(f"{conn_type}://"):
-            raise InvalidConnection(f"Invalid connection string: {_masked_uri(uri)}. The connection type is missing.")
-        rest = uri.replace(f"{conn_type}://", "" if host_with_protocol else "//")
-        if host_with_protocol:
-            before = rest.split("://", 1)[0]
-            if "@" in before or ":" in before:
-                raise InvalidConnection(f"Invalid connection string: {_masked_uri(uri)}.")
-        parts = urlsplit(rest)
-        try:
-            port = parts.port
-        except ValueError:
-            raise InvalidConnection(
-                f"Invalid connection string: {_masked_uri(uri)}. The port must be an integer between 0 and 65535."
-            ) from None
-        host = _hostname(parts)
-        protocol = parts.scheme if host_with_protocol else None
-        schema = unquote(parts.path[1:]) if parts.path[1:] else parts.path[1:]
-        extra = None
-        if parts.query:
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
-            extra = query[EXTRA_KEY] if EXTRA_KEY in query else json.dumps(query)
-        conn = cls(
-            conn_id=conn_id,
-            conn_type=normalize_conn_type(conn_type),
-            host=f"{protocol}://{host}" if protocol and host else host,
-            # "type://@:1234" (what get_uri writes for a port alone) has no login, not "".
-            login=unquote(parts.username) if parts.username else (None if parts.netloc.startswith("@") else parts.username),
-            password=unquote(parts.password) if parts.password else None,
-            schema=schema,
-            port=port,
-            extra=extra,
-        )
-        return conn
+        return cls(conn_id=conn_id, **parse_uri(uri, cls.decode_query_values))
 
     def get_uri(self) -> str:
-        """The connection as an Airflow URI (not a SQLAlchemy URL)."""
+        """The connection as an Airflow URI (not a SQLAlchemy URL), as Airflow writes it."""
         uri = f"{self.conn_type.lower().replace('_', '-')}://" if self.conn_type else "//"
         host, protocol = self.host, None
         if self.host and "://" in self.host:
@@ -234,29 +289,17 @@ class Connection:
             host_block += f"/{quote(self.schema, safe='')}"
         uri += host_block
         if self.extra:
-            strings = {k: _stringify_extra_value(v) for k, v in self.extra_dejson.items()}
-            query = urlencode(strings)
-            if query and strings == dict(parse_qsl(query, keep_blank_values=True)) and self._query_round_trips(strings):
+            extra = self.extra_dejson
+            flat = not self.flatten_only_strings or all(isinstance(v, str) for v in extra.values())
+            try:
+                query = urlencode(extra)
+            except TypeError:
+                query = None
+            if flat and query and extra == dict(parse_qsl(query, keep_blank_values=True)):
                 uri += ("?" if self.schema else "/?") + query
             else:
                 uri += ("?" if self.schema else "/?") + urlencode({EXTRA_KEY: self.extra})
         return uri
-
-    def _query_round_trips(self, strings: dict[str, str]) -> bool:
-        """Whether flat query parameters give back ``extra_dejson`` after parsing.
-
-        Airflow 3.3 emits flat parameters whenever they urlencode cleanly, which turns, e.g.,
-        the string ``"123"`` into the number ``123`` after a round trip only when the original
-        was not already parsed that way. We fall back to ``__extra__`` whenever flat parameters
-        would not give the same ``extra_dejson`` back, so a round trip never changes a value.
-        """
-        back = {}
-        for key, value in strings.items():
-            try:
-                back[key] = json.loads(value)
-            except (json.JSONDecodeError, TypeError):
-                back[key] = value
-        return back == self.extra_dejson
 
     # -- JSON ----------------------------------------------------------------------------
     @classmethod
@@ -264,10 +307,10 @@ class Connection:
         """Parse Airflow's JSON form: ``{"conn_type": ..., "host": ..., "extra": {...}}``."""
         try:
             kwargs = json.loads(value)
-        except (json.JSONDecodeError, TypeError) as err:
+        except (ValueError, TypeError) as err:
             raise InvalidConnection(f"The connection JSON is not valid JSON: {err}.") from None
         if not isinstance(kwargs, dict):
-            raise InvalidConnection("The connection JSON must be an object, e.g. {\"conn_type\": \"http\"}.")
+            raise InvalidConnection('The connection JSON must be an object, e.g. {"conn_type": "http"}.')
         unknown = set(kwargs) - set(FIELDS)
         if unknown:
             raise InvalidConnection(f"Unknown connection field(s): {', '.join(sorted(unknown))}.")
@@ -277,33 +320,28 @@ class Connection:
             kwargs["extra"] = extra if isinstance(extra, str) else json.dumps(extra)
         if kwargs.get("conn_type"):
             kwargs["conn_type"] = normalize_conn_type(kwargs["conn_type"])
+        if not kwargs.get("port"):
+            kwargs.pop("port", None)  # Airflow's from_json drops a falsy port (0, "", null)
         return cls(conn_id=conn_id, **kwargs)
 
     def to_dict(self, *, prune_empty: bool = False) -> dict[str, Any]:
-        conn: dict[str, Any] = {
-            "conn_id": self.conn_id,
-            "conn_type": self.conn_type,
-            "description": self.description,
-            "host": self.host,
-            "login": self.login,
-            "password": self.password,
-            "schema": self.schema,
-            "port": self.port,
-        }
+        conn: dict[str, Any] = {f: getattr(self, f) for f in FIELDS if f != "extra"}
         if prune_empty:
-            conn = {k: v for k, v in conn.items() if v is not None and v != ""}
+            conn = {k: v for k, v in conn.items() if v is not None}  # Airflow prunes None only
         extra = self.extra_dejson
         if extra or not prune_empty:
             conn["extra"] = extra
         return conn
 
     def as_json(self) -> str:
-        """Airflow's JSON form (no conn_id, empty fields left out)."""
+        """Airflow's JSON form: no conn_id, ``None`` fields left out (``""`` kept)."""
         data = self.to_dict(prune_empty=True)
         data.pop("conn_id", None)
-        if "extra" in data:  # keep extra exactly as stored, not re-typed by extra_dejson
-            data["extra"] = json.loads(self.extra)
         return json.dumps(data)
+
+    def fields(self) -> dict[str, Any]:
+        """Every field as stored (``extra`` as its JSON text)."""
+        return {f: getattr(self, f) for f in FIELDS}
 
     # -- display -------------------------------------------------------------------------
     def secrets(self) -> list[str]:
@@ -314,11 +352,12 @@ class Connection:
         return found
 
     def masked_dict(self) -> dict[str, Any]:
-        """The fields as a dict with the password and sensitive extras shown as ``***``."""
+        """The fields as Airflow's REST API shows them: the password as ``***``, and in extra
+        the string values under a sensitive key, and the password wherever it appears."""
         data = self.to_dict()
-        if data["password"]:
+        if data["password"] is not None:
             data["password"] = MASK
-        data["extra"] = mask_extra(json.loads(self.extra)) if self.extra else {}
+        data["extra"] = mask_connection_extra(self.extra_dejson, self.password)
         return data
 
     def redact(self, text: str) -> str:
@@ -327,14 +366,37 @@ class Connection:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Connection):
             return NotImplemented
-        # "" and None are the same for the text fields: the URI form cannot tell them apart.
-        return all((getattr(self, f) or None) == (getattr(other, f) or None) for f in FIELDS if f not in ("extra", "port")) and (
-            self.port == other.port and self.extra_dejson == other.extra_dejson
-        )
+        return type(self) is type(other) and all(
+            getattr(self, f) == getattr(other, f) for f in FIELDS if f != "extra"
+        ) and self.extra_dejson == other.extra_dejson
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.masked_dict().items() if v not in (None, "", {})}
-        return "Connection(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
 
-__all__ = ["Connection", "validate_conn_id", "normalize_conn_type", "AirflowException"]
+class TaskConnection(Connection):
+    """A connection as a task's hook receives it (``airflow.sdk.Connection``).
+
+    Built from an ``AIRFLOW_CONN_*`` URI or JSON, or from the fields the API server sends back
+    for a metadata-DB connection (``extra`` as the stored text).
+    """
+
+    decode_query_values = False  # sdk's from_uri keeps ?timeout=30 as "30"
+    flatten_only_strings = False  # sdk's get_uri flattens whenever the parameters read back the same
+
+    @staticmethod
+    def _conn_id(conn_id: str) -> str:
+        return conn_id  # the Task SDK takes the DAG's conn_id as it is
+
+    @staticmethod
+    def _password(password: str | None) -> str | None:
+        return password  # an attrs field: "" stays ""
+
+    @classmethod
+    def received(cls, conn: Connection) -> TaskConnection:
+        """What the task gets for a connection the API server read from the metadata DB."""
+        return cls(**conn.fields())
+
+
+__all__ = ["Connection", "TaskConnection", "validate_conn_id", "normalize_conn_type", "AirflowException"]

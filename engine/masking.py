@@ -1,8 +1,18 @@
 """Masking of secrets in every value that leaves the engine for display.
 
-Mirrors Airflow 3's secrets masker: a connection's password, and every ``extra`` value whose
-key contains one of the sensitive words, is shown as ``***``. Masked strings are also replaced
-wherever they appear inside longer text (error messages, log lines, reprs).
+Mirrors Airflow 3.3's secrets masker (``airflow/_shared/secrets_masker/secrets_masker.py``) as
+the REST API applies it to a connection:
+
+- a key is sensitive when, lower-cased and with every run of non-word characters turned into
+  ``_``, it contains one of ``SENSITIVE_WORDS`` (so ``api-key``, ``Private Key`` and
+  ``client.secret`` are sensitive);
+- under a sensitive key every *string* leaf becomes ``***``; numbers, booleans and ``null`` are
+  kept, and so is the shape (``{"token": {"value": "***", "ttl": 3600}}``);
+- the connection's password (and its ``quote()`` form) is replaced wherever it appears inside
+  other string values, when it is at least 5 characters long and is not ``airflow``.
+
+For free text (error messages, log lines, URIs) the lab goes further than Airflow's log masker:
+``redact`` hides every secret of a connection in each of its encodings (percent, plus, JSON).
 """
 
 from __future__ import annotations
@@ -11,9 +21,11 @@ import json
 import re
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
+MIN_LENGTH_MASKED = 5  # [logging] min_length_masked_secret
+SKIP_MASKING = frozenset({"airflow"})  # SECRETS_TO_SKIP_MASKING
 
 SENSITIVE_WORDS = frozenset(
     {
@@ -25,46 +37,69 @@ SENSITIVE_WORDS = frozenset(
 )
 
 
-def is_sensitive(key: str) -> bool:
-    """True when a field name contains one of Airflow's sensitive words (case-insensitive)."""
-    lowered = str(key).lower()
-    return any(word in lowered for word in SENSITIVE_WORDS)
+def is_sensitive(key: Any) -> bool:
+    """Airflow's ``should_hide_value_for_key``: the normalised key contains a sensitive word."""
+    if not isinstance(key, str):
+        return False
+    normalized = re.sub(r"\W+", "_", key.strip().lower())
+    return any(word in normalized for word in SENSITIVE_WORDS)
 
 
-def mask_extra(value: Any, key: str | None = None) -> Any:
-    """Return ``value`` with every sensitive entry replaced by ``***`` (recursively)."""
-    if key is not None and is_sensitive(key) and value not in (None, ""):
+def _mask_all(value: Any) -> Any:
+    """Airflow's ``_redact_all``: every string leaf masked, the rest kept."""
+    if isinstance(value, str):
         return MASK
     if isinstance(value, dict):
-        return {k: mask_extra(v, k) for k, v in value.items()}
+        return {k: _mask_all(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [mask_extra(v) for v in value]
+        return [_mask_all(v) for v in value]
     return value
 
 
-def secrets_of(extra: Any, key: str | None = None) -> list[str]:
-    """The clear-text strings that masking hides in ``extra``, as Airflow's masker collects them.
+def mask_extra(value: Any, key: Any = None, pattern: re.Pattern | None = None) -> Any:
+    """Airflow's ``redact``: sensitive keys masked at any depth; other strings have the
+    registered secrets (``pattern``) replaced."""
+    if key is not None and is_sensitive(key):
+        return _mask_all(value)
+    if isinstance(value, dict):
+        return {k: mask_extra(v, k, pattern) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_extra(v, None, pattern) for v in value]
+    if isinstance(value, str) and pattern is not None:
+        return pattern.sub(MASK, value)
+    return value
 
-    A string under a sensitive key is a secret as a whole (and, when it is JSON text, so are
-    its own sensitive entries); a dict or list is searched entry by entry.
-    """
+
+def mask_connection_extra(extra: dict, password: str | None) -> dict:
+    """A connection's extra as the REST API shows it, with the password registered as Airflow
+    registers it when the row is loaded (the password and ``quote(password)``)."""
+    registered = []
+    if password and len(password) >= MIN_LENGTH_MASKED and password.lower() not in SKIP_MASKING:
+        registered = [password, quote(password)]
+    pattern = re.compile("|".join(re.escape(s) for s in dict.fromkeys(registered))) if registered else None
+    return mask_extra(extra, None, pattern)
+
+
+def secrets_of(extra: Any, key: Any = None, inside: bool = False) -> list[str]:
+    """Every string leaf under a sensitive key (and, when such a string is JSON text, the
+    secrets inside it): what ``redact`` hides from free text."""
+    inside = inside or (key is not None and is_sensitive(key))
     if isinstance(extra, dict):
-        return [s for k, v in extra.items() for s in secrets_of(v, k)]
+        return [s for k, v in extra.items() for s in secrets_of(v, k, inside)]
     if isinstance(extra, (list, tuple)):
-        return [s for v in extra for s in secrets_of(v, key)]
-    if key is None or not is_sensitive(key) or extra in (None, ""):
+        return [s for v in extra for s in secrets_of(v, None, inside)]
+    if not inside or not isinstance(extra, str) or not extra:
         return []
-    text = extra if isinstance(extra, str) else json.dumps(extra)
-    found = [text]
+    found = [extra]
     try:
-        found.extend(secrets_of(json.loads(text)))
-    except (ValueError, TypeError):
+        found.extend(secrets_of(json.loads(extra), None, True))
+    except (ValueError, TypeError, RecursionError):
         pass
     return found
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    """Replace every secret (and its URL-quoted and JSON-escaped forms) in ``text`` by ``***``."""
+    """Replace every secret (and its percent-, plus- and JSON-escaped forms) in ``text`` by ``***``."""
     if not secrets:
         return text
     pattern = secrets_pattern(tuple(secrets))
@@ -73,12 +108,14 @@ def redact(text: str, secrets: list[str]) -> str:
 
 @lru_cache(maxsize=256)
 def secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern | None:
-    """One pattern that matches every secret (of 3+ characters), URL-quoted and JSON-escaped too."""
+    """One pattern that matches every secret (of 3+ characters) in each of its encodings."""
     variants: set[str] = set()
     for secret in secrets:
         if not secret or len(secret) < 3:
             continue
-        variants.update({secret, quote(secret, safe=""), json.dumps(secret)[1:-1]})
+        escaped = json.dumps(secret)[1:-1]
+        variants.update({secret, quote(secret, safe=""), quote(secret), quote_plus(secret), escaped,
+                         json.dumps(secret, ensure_ascii=False)[1:-1], quote(escaped, safe="")})
     if not variants:
         return None
     return re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))

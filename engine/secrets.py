@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
-from engine.connection import Connection
+from engine.connection import Connection, TaskConnection
 from engine.errors import AirflowException, AirflowNotFoundException
 
 
@@ -29,19 +29,21 @@ class EnvironmentVariablesBackend:
 
     source = "environment"
 
-    def __init__(self, environ: Mapping[str, str] | None = None):
+    def __init__(self, environ: Mapping[str, str] | None = None, conn_class: type[Connection] = Connection):
         self.environ = os.environ if environ is None else environ
+        self.conn_class = conn_class  # a task reads it as airflow.sdk.Connection, a server as airflow.models
 
     def where(self, conn_id: str) -> str:
         return f"AIRFLOW_CONN_{conn_id.upper()}"
 
     def get_connection(self, conn_id: str) -> Connection | None:
         value = self.environ.get(self.where(conn_id))
-        if value is None:
+        if not value:
             return None
-        if value.lstrip().startswith("{"):
-            return Connection.from_json(value, conn_id=conn_id)
-        return Connection.from_uri(value, conn_id=conn_id)
+        value = value.strip()  # as Airflow's _deserialize_connection_value reads it
+        if value.startswith("{"):
+            return self.conn_class.from_json(value, conn_id=conn_id)
+        return self.conn_class.from_uri(value, conn_id=conn_id)
 
 
 class MetastoreBackend:
@@ -49,14 +51,16 @@ class MetastoreBackend:
 
     source = "metastore"
 
-    def __init__(self, store):
+    def __init__(self, store, for_task: bool = False):
         self.store = store
+        self.for_task = for_task  # the API server sends the task the row's fields, decrypted
 
     def where(self, conn_id: str) -> str:
         return "metadata DB"
 
     def get_connection(self, conn_id: str) -> Connection | None:
-        return self.store.get(conn_id)
+        conn = self.store.get(conn_id)
+        return TaskConnection.received(conn) if conn is not None and self.for_task else conn
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,9 @@ class ConnectionNotFound(AirflowNotFoundException):
 
 
 def default_backends(store, environ: Mapping[str, str] | None = None) -> list[SecretsBackend]:
-    """Airflow's default order: environment variables first, then the metadata database."""
-    return [EnvironmentVariablesBackend(environ), MetastoreBackend(store)]
+    """The default order in a task: environment variables first, then the metadata database;
+    what the task receives is an ``airflow.sdk.Connection`` (``TaskConnection``)."""
+    return [EnvironmentVariablesBackend(environ, TaskConnection), MetastoreBackend(store, for_task=True)]
 
 
 def resolve_connection(conn_id: str, backends: list[SecretsBackend]) -> Resolution:

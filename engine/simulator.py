@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Iterator, NamedTuple
 
-from engine.connection import Connection
+from engine.connection import Connection, TaskConnection
 from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
@@ -307,7 +307,7 @@ class Runner:
                 yield self._event(frame, "request_connection", "failed", task, facts)
                 yield self._event(frame, "task_complete", "failed_without_session", task, {})
                 return
-            conn = frame.connection_details = Connection(conn_id=task.conn_id, conn_type=task.provider)
+            conn = frame.connection_details = TaskConnection(conn_id=task.conn_id, conn_type=task.provider)
             yield self._event(frame, "request_connection", "fallback", task, {"lookups": lookups})
         else:
             conn = frame.connection_details = resolution.connection

@@ -16,13 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from engine.connection import CONN_ID_MAX_LEN, Connection
+from engine.connection import MODEL_CONN_ID_MAX_LEN, Connection, validate_conn_id
 from engine.crypto import KeySource, load_keys
 from engine.errors import AirflowNotFoundException, DecryptionError, InvalidConnection
 from engine.settings import database_url
 
 # Column sizes of Airflow's connection table.
-MAX_LENGTHS = {"conn_id": CONN_ID_MAX_LEN, "conn_type": 500, "host": 500, "schema": 500, "description": 5000}
+MAX_LENGTHS = {"conn_id": MODEL_CONN_ID_MAX_LEN, "conn_type": 500, "host": 500, "schema": 500, "description": 5000}
 TEXT_LIMIT = 65_535  # login, password and extra are TEXT; we bound them so a paste cannot flood the DB
 
 
@@ -40,7 +40,7 @@ class ConnectionRow(Base):
     __tablename__ = "connection"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conn_id: Mapped[str] = mapped_column(String(CONN_ID_MAX_LEN), unique=True, nullable=False)
+    conn_id: Mapped[str] = mapped_column(String(MODEL_CONN_ID_MAX_LEN), unique=True, nullable=False)
     conn_type: Mapped[str] = mapped_column(String(500), nullable=False)
     description: Mapped[str | None] = mapped_column(Text().with_variant(String(5000), "sqlite"))
     host: Mapped[str | None] = mapped_column(String(500))
@@ -194,8 +194,7 @@ class ConnectionStore:
     # -- writing -------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:
         """Insert a new connection; a duplicate conn_id raises and changes nothing."""
-        if not conn.conn_id:
-            raise InvalidConnection("A connection needs a conn_id.")
+        validate_conn_id(conn.conn_id)
         if not conn.conn_type:
             raise InvalidConnection("A connection needs a conn_type.")
         row = ConnectionRow(conn_id=conn.conn_id)
@@ -238,6 +237,7 @@ class ConnectionStore:
     def import_connections(self, conns: list[Connection], overwrite: bool = False) -> dict[str, str]:
         """Write many connections in one transaction; conn_id → "added", "updated" or "skipped"."""
         for conn in conns:
+            validate_conn_id(conn.conn_id)
             check_lengths(conn)
             if not conn.conn_type:
                 raise InvalidConnection(f"Connection `{conn.conn_id}` needs a conn_type.")

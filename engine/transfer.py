@@ -1,46 +1,81 @@
 """Connections in and out of the store in the file formats of ``airflow connections``.
 
 ``export_text`` writes what ``airflow connections export`` writes (JSON or YAML: conn_id →
-fields with ``extra`` as text; ``.env``: one ``conn_id=<URI or JSON>`` line each), and
-``parse_file`` reads what ``airflow connections import`` reads (the local-filesystem secrets
-backend's formats: a value may be a URI string or a dict of fields, ``extra`` or
+fields with ``extra`` as text; ``.env``: one ``conn_id=<URI>`` line each), and ``parse_text``
+reads what ``airflow connections import`` reads (``airflow/secrets/local_filesystem.py``: a
+value is a URI string, read by ``airflow.models.Connection``, or a dict of fields, ``extra`` or
 ``extra_dejson``). Errors name the connection and say what is wrong, never a secret.
+
+Where ``airflow connections import`` would store something other than what the file means, the
+lab refuses the file instead, and says why:
+
+- a value that is JSON text rather than a URI or an object (Airflow parses it as a URI);
+- an invalid conn_id (Airflow prints a line, skips it and imports the rest: the lab imports
+  nothing, so that a file is taken whole or not at all);
+- an ``.env`` export with JSON values (``--serialization-format json``): Airflow's import reads
+  every ``.env`` value as a URI, so the lab does not write such a file; nor an ``.env`` line
+  whose URI Airflow cannot read back (e.g. a host ``1://``).
+
+One extension: an ``.env`` line may be quoted and carry ``export`` (python-dotenv reads it), and
+``AIRFLOW_CONN_<ID>=…`` imports as the conn_id ``<id>`` lower-cased, as the environment
+backend finds it; this is how the Connections page's "environment variable" download reads back.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import yaml
+from dotenv.parser import parse_stream
 
-from engine.connection import Connection
+try:  # libyaml's safe dumper and loader where present, as airflow.utils.yaml uses them
+    from yaml import CSafeDumper as SafeDumper
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeDumper, SafeLoader
+
+from engine.connection import EXPORT_FIELDS, Connection, validate_conn_id
 from engine.errors import AirflowException, InvalidConnection
 
 FILE_FORMATS = ("json", "yaml", "env")
-FIELDS = ("conn_type", "description", "login", "password", "host", "port", "schema", "extra")
-
-
-def _to_dict(conn: Connection) -> dict[str, Any]:
-    return {field: getattr(conn, field) for field in FIELDS}
+ENV_PREFIX = "AIRFLOW_CONN_"
 
 
 def export_text(conns: list[Connection], file_format: str = "json", serialization: str = "uri") -> str:
     """The text of an export file, as ``airflow connections export`` writes it."""
     if file_format == "env":
-        serialize = (lambda c: json.dumps(_to_dict(c))) if serialization == "json" else Connection.get_uri
-        return "".join(f"{c.conn_id}={serialize(c)}\n" for c in conns)
-    data = {c.conn_id: _to_dict(c) for c in conns}
+        if serialization != "uri":
+            raise AirflowException(
+                "An .env export holds URIs: `airflow connections import` reads every .env value as a URI, "
+                "so JSON values would come back as different connections. Use a .json or .yaml file for JSON."
+            )
+        return "".join(f"{c.conn_id}={_readable_uri(c)}\n" for c in conns)
+    data = {c.conn_id: {field: getattr(c, field) for field in EXPORT_FIELDS} for c in conns}
     if file_format == "yaml":
-        return yaml.safe_dump(data, sort_keys=False)
+        return yaml.dump(data, Dumper=SafeDumper)  # as airflow.utils.yaml.dump: libyaml's safe dumper
     if file_format == "json":
         return json.dumps(data, indent=2)
     raise AirflowException(f"Unsupported file format. The file must have one of the extensions: {FILE_FORMATS}.")
 
 
+def _readable_uri(conn: Connection) -> str:
+    """The connection's URI, if Airflow can read it back (a host such as ``1://`` cannot be)."""
+    uri = conn.get_uri()
+    try:
+        Connection.from_uri(uri)
+    except InvalidConnection as err:
+        raise InvalidConnection(
+            f"Connection `{conn.conn_id}` cannot be written as a URI that Airflow reads back ({err}). "
+            "Export it to a .json or .yaml file."
+        ) from None
+    return uri
+
+
 def env_line(conn: Connection) -> str:
-    """``AIRFLOW_CONN_<ID>=<URI>``: the connection as an environment variable."""
-    return f"AIRFLOW_CONN_{conn.conn_id.upper()}='{conn.get_uri()}'"
+    """``AIRFLOW_CONN_<ID>='<URI>'``: the connection as an environment variable."""
+    return f"{ENV_PREFIX}{conn.conn_id.upper()}='{conn.get_uri()}'"
 
 
 def file_format_of(name: str) -> str:
@@ -53,20 +88,38 @@ def file_format_of(name: str) -> str:
     return fmt
 
 
-def connection_from_value(conn_id: str, value: Any) -> Connection:
+def _is_json_object(text: str) -> bool:
+    if not text.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def connection_from_value(conn_id: str, value: Any, json_text_allowed: bool = False) -> Connection:
     """One entry of an import file: a URI string, or a dict of connection fields."""
+    validate_conn_id(conn_id)
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith("{"):
+        if _is_json_object(text):
+            if not json_text_allowed:
+                raise InvalidConnection(
+                    f"Connection `{conn_id}`: the value is JSON text; `airflow connections import` would read it "
+                    "as a URI. Write the connection as an object of fields, or as a URI."
+                )
             return Connection.from_json(text, conn_id=conn_id)
         return Connection.from_uri(text, conn_id=conn_id)
     if not isinstance(value, dict):
-        raise InvalidConnection(f"Connection `{conn_id}`: expected a URI or an object, got {type(value).__name__}.")
-    allowed = set(FIELDS) | {"conn_id", "extra_dejson"}
+        raise InvalidConnection(
+            f"Connection `{conn_id}`: Unexpected value type: {type(value).__name__}. "
+            "The connection can only be defined using a string or object."
+        )
+    allowed = {"conn_id", *EXPORT_FIELDS, "extra_dejson"}
     illegal = set(value) - allowed
     if illegal:
         raise InvalidConnection(
-            f"Connection `{conn_id}`: the object has illegal keys: {', '.join(sorted(illegal))}. "
+            f"Connection `{conn_id}`: the object has illegal keys: {', '.join(sorted(map(str, illegal)))}. "
             f"The dictionary can only contain the following keys: {', '.join(sorted(allowed))}."
         )
     fields = dict(value)
@@ -75,39 +128,62 @@ def connection_from_value(conn_id: str, value: Any) -> Connection:
             f"Connection `{conn_id}`: the extra and extra_dejson parameters are mutually exclusive."
         )
     if "extra_dejson" in fields:
-        fields["extra"] = fields.pop("extra_dejson")
+        fields["extra"] = json.dumps(fields.pop("extra_dejson"))
     if fields.pop("conn_id", conn_id) != conn_id:
         raise InvalidConnection(f"Connection `{conn_id}`: the conn_id in the object differs from its key.")
     return Connection(conn_id=conn_id, **fields)
 
 
+def _env_entries(text: str) -> dict[str, tuple[Any, bool]]:
+    """conn_id → (value, whether JSON text is allowed) for each line of an ``.env`` file.
+
+    A line is read as Airflow reads it (``key=value``, the value as written), except that a
+    value in matching quotes, or a line that starts with ``export``, is read by python-dotenv.
+    """
+    entries: dict[str, tuple[Any, bool]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        quoted = len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]
+        if sep and (quoted or key.startswith("export ")):
+            binding = next(parse_stream(io.StringIO(line)), None)
+            if binding is not None and not binding.error and binding.key:
+                key, value = binding.key, binding.value or ""
+        if not sep:
+            raise InvalidConnection(
+                f'Line {number}: Invalid line format. The line should contain at least one equal sign ("=").'
+            )
+        if not key:
+            raise InvalidConnection(f"Line {number}: Invalid line format. Key is empty.")
+        if not value:
+            raise InvalidConnection(f"Line {number}: Invalid line format. Value is empty.")
+        from_env = key.startswith(ENV_PREFIX)
+        conn_id = key[len(ENV_PREFIX):].lower() if from_env else key
+        if conn_id in entries:
+            raise InvalidConnection(f"Line {number}: Found multiple values for {conn_id}.")
+        entries[conn_id] = (value, from_env)
+    return entries
+
+
 def parse_text(text: str, file_format: str) -> dict[str, Connection]:
     """Every connection in an import file's text; the first problem raises, naming its line or id."""
-    entries: dict[str, Any] = {}
     if file_format == "env":
-        for number, line in enumerate(text.splitlines(), start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if "=" not in line:
-                raise InvalidConnection(f"Line {number}: expected KEY=VALUE, got a line without '='.")
-            key, value = (part.strip() for part in line.split("=", 1))
-            if key in entries:
-                raise InvalidConnection(f"Line {number}: the conn_id {key!r} appears twice.")
-            entries[key] = value
+        entries = _env_entries(text)
     else:
         try:
-            data = json.loads(text) if file_format == "json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as err:
+            data = json.loads(text) if file_format == "json" else yaml.load(text, Loader=SafeLoader)
+        except (ValueError, yaml.YAMLError) as err:
             where = f" (line {err.lineno})" if isinstance(err, json.JSONDecodeError) else ""
             raise InvalidConnection(f"The file is not valid {file_format.upper()}{where}.") from None
         if not isinstance(data, dict):
-            raise InvalidConnection("The file must hold an object mapping each conn_id to its connection.")
-        entries = data
+            raise InvalidConnection("The file should contain the object: each conn_id mapped to its connection.")
+        entries = {conn_id: (value, False) for conn_id, value in data.items()}
     conns = {}
-    for conn_id, value in entries.items():
+    for conn_id, (value, json_text_allowed) in entries.items():
         try:
-            conns[conn_id] = connection_from_value(str(conn_id), value)
+            conns[conn_id] = connection_from_value(conn_id, value, json_text_allowed)
         except InvalidConnection as err:
             message = str(err)
             raise InvalidConnection(message if f"`{conn_id}`" in message else f"Connection `{conn_id}`: {message}") from None

@@ -190,7 +190,8 @@ tabs = st.tabs(["➕ Add", "✏️ Edit", "🧪 Test", "🔒 What is stored", "�
 
 with tabs[0]:
     st.text_input("Connection Id", key="add_conn_id",
-                  help="Letters, digits and _ # ! ( ) - . : / \\ — as Airflow allows; at most 250 characters.")
+                  help="Letters, digits, dashes, dots and underscores, at most 200 characters: "
+                       "what `airflow connections add` and Airflow's REST API accept.")
     field_error("conn_id")
     st.selectbox("Connection Type", [*types, "generic", OTHER], key="add_type", format_func=type_label)
     if ss.get("add_type") == OTHER:

@@ -85,7 +85,7 @@ def test_an_unknown_type_is_accepted_with_the_generic_form():
 
 
 BAD_INPUTS = [
-    ("conn_id with a space", dict(conn_id="bad id", conn_type="generic"), "may contain only"),
+    ("conn_id with a space", dict(conn_id="bad id", conn_type="generic"), "has to be made of alphanumeric"),
     ("duplicate conn_id", dict(conn_id="my_gcp_conn", conn_type="generic"), "already exists"),
     ("port not a number", dict(conn_id="x", conn_type="generic", port="80a"), "from 1 to 65535"),
     ("port out of range", dict(conn_id="x", conn_type="generic", port="70000"), "from 1 to 65535"),
@@ -95,8 +95,8 @@ BAD_INPUTS = [
     ("invalid keyfile JSON", dict(conn_id="x", conn_type="google_cloud_platform", **{"extra.keyfile_dict": "{no"}),
      "Keyfile JSON is not valid JSON"),
     ("host too long", dict(conn_id="x", conn_type="generic", host="h" * 501), "at most 500"),
-    ("conn_id too long", dict(conn_id="x" * 251, conn_type="generic"), "at most 250"),
-    ("script in conn_id", dict(conn_id="<script>alert(1)</script>", conn_type="generic"), "may contain only"),
+    ("conn_id too long", dict(conn_id="x" * 201, conn_type="generic"), "has to be less than 200"),
+    ("script in conn_id", dict(conn_id="<script>alert(1)</script>", conn_type="generic"), "has to be made of"),
 ]
 
 

@@ -20,9 +20,23 @@ def test_ordinary_keys_are_shown():
     assert mask_extra({"project": "p", "region_name": "eu"}) == {"project": "p", "region_name": "eu"}
 
 
-def test_nested_sensitive_values_are_masked_whole():
-    assert mask_extra({"keyfile_dict": {"private_key": "k", "client_email": "e"}}) == {"keyfile_dict": MASK}
+def test_under_a_sensitive_key_every_string_leaf_is_masked_and_the_shape_kept():
+    assert mask_extra({"keyfile_dict": {"private_key": "k", "client_email": "e"}}) == {
+        "keyfile_dict": {"private_key": MASK, "client_email": MASK}}
+    assert mask_extra({"token": {"value": "abc", "ttl": 3600}}) == {"token": {"value": MASK, "ttl": 3600}}
     assert mask_extra({"outer": {"api_key": "k", "x": 1}}) == {"outer": {"api_key": MASK, "x": 1}}
+
+
+@pytest.mark.parametrize("key", ["api-key", "Private Key", "client.secret", " X-Auth-Token "])
+def test_key_names_are_normalised_before_matching(key):
+    assert is_sensitive(key) and mask_extra({key: "value"}) == {key: MASK}
+
+
+def test_the_password_is_masked_inside_other_extra_values():
+    conn = Connection(conn_type="http", password="hunter22", extra={"url": "http://u:hunter22@h"})
+    assert conn.masked_dict()["extra"] == {"url": f"http://u:{MASK}@h"}
+    short = Connection(conn_type="http", password="abcd", extra={"note": "abcd"})  # under 5 characters: kept
+    assert short.masked_dict()["extra"] == {"note": "abcd"}
 
 
 def test_connection_repr_and_masked_dict_hide_secrets():

@@ -139,7 +139,7 @@ def test_real_airflow_notes_come_with_their_source():
     trace = reference_trace("aws_s3")
     notes = notes_for(trace.step(2))
     assert any("switching to empty" in n["text"] for n in notes)
-    assert all(n["source"].startswith("apache/airflow ") for n in notes)
+    assert all(n["source"].startswith(("apache/airflow ", "apache-airflow")) for n in notes)
 
 
 @pytest.mark.parametrize("scenario_id", IDS)

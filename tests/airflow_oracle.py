@@ -1,0 +1,142 @@
+"""Real Airflow 3.3 answering the lab's questions: run inside the separate Airflow venv.
+
+Not a test module: ``tests/airflow.py`` starts it with the venv's Python and speaks one JSON
+request a line on stdin, one JSON answer a line on stdout. Every answer comes from Airflow's
+own code (``airflow.models.Connection``, ``airflow.sdk.Connection``, the CLI's key rule, the REST
+API's connection response with its secrets masker, ``airflow connections export/import``), so
+the lab's tests compare it with what Airflow does, not with what the lab expects.
+
+Answers are ``{"ok": value}`` or ``{"error": "ExceptionType: message"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import warnings
+
+HOME = tempfile.mkdtemp(prefix="airflow-oracle-")
+os.environ["AIRFLOW_HOME"] = HOME
+os.environ["AIRFLOW__CORE__FERNET_KEY"] = "aGVyZS1pcy1hLWZlcm5ldC1rZXktZm9yLXRlc3RzLTE="
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{HOME}/airflow.db"
+os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "ERROR"
+warnings.simplefilter("ignore")
+
+from airflow._shared.secrets_masker import reset_secrets_masker  # noqa: E402
+from airflow.api_fastapi.core_api.datamodels.connections import ConnectionResponse  # noqa: E402
+from airflow.models.connection import Connection  # noqa: E402
+from airflow.sdk import Connection as TaskConnection  # noqa: E402
+from airflow.utils import helpers  # noqa: E402
+
+FIELDS = ("conn_type", "description", "host", "schema", "login", "password", "port", "extra")
+_db_ready = False
+
+
+def fields_of(conn) -> dict:
+    return {f: getattr(conn, f) for f in ("conn_id", *FIELDS)}
+
+
+def models_conn(fields: dict) -> Connection:
+    return Connection(conn_id=fields.get("conn_id"), **{f: fields.get(f) for f in FIELDS})
+
+
+def task_conn(fields: dict) -> TaskConnection:
+    return TaskConnection(conn_id=fields.get("conn_id") or "c", **{f: fields.get(f) for f in FIELDS})
+
+
+def _cli_key_rule(conn_id: str) -> None:
+    """What `airflow connections add` and `import` check before anything else."""
+    try:
+        helpers.validate_key(conn_id, max_length=200)
+    except Exception as err:
+        raise SystemExit(f"Could not create connection. {err}") from None
+
+
+def _migrate() -> None:
+    global _db_ready
+    if not _db_ready:
+        from airflow.utils.db import initdb
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            initdb()
+        _db_ready = True
+
+
+def cli_import(text: str, suffix: str) -> dict:
+    """`airflow connections import FILE --overwrite` into an empty table: what it printed and stored."""
+    from sqlalchemy import delete, select
+
+    from airflow.cli.commands.connection_command import _import_helper
+    from airflow.utils.session import create_session
+
+    _migrate()
+    with create_session() as session:
+        session.execute(delete(Connection))
+    with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False, encoding="utf-8") as fh:
+        fh.write(text)
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            _import_helper(fh.name, overwrite=True)
+    finally:
+        os.unlink(fh.name)
+    with create_session() as session:
+        stored = {c.conn_id: fields_of(c) for c in session.scalars(select(Connection))}
+    return {"printed": out.getvalue(), "stored": stored}
+
+
+def cli_export(conns: list[dict], file_format: str, serialization: str) -> str:
+    from airflow.cli.commands.connection_command import _format_connections
+
+    return _format_connections([models_conn(c) for c in conns], f".{file_format}", serialization)
+
+
+def api_response(fields: dict) -> dict:
+    """A stored connection as the REST API shows it (GET /api/v2/connections/{id})."""
+    reset_secrets_masker()
+    conn = models_conn({"conn_id": "c", **fields})
+    conn.on_db_load()  # what loading the row registers with the masker
+    data = ConnectionResponse.model_validate(conn).model_dump(by_alias=True)
+    return {"password": data["password"], "extra": data["extra"]}
+
+
+OPERATIONS = {
+    "models_from_uri": lambda r: fields_of(Connection(conn_id=r.get("conn_id"), uri=r["uri"])),
+    "task_from_uri": lambda r: fields_of(TaskConnection.from_uri(r["uri"], conn_id=r.get("conn_id") or "c")),
+    "models_get_uri": lambda r: models_conn(r["fields"]).get_uri(),
+    "task_get_uri": lambda r: task_conn(r["fields"]).get_uri(),
+    "models_extra_dejson": lambda r: models_conn(r["fields"]).extra_dejson,
+    "task_extra_dejson": lambda r: task_conn(r["fields"]).extra_dejson,
+    "models_as_json": lambda r: models_conn(r["fields"]).as_json(),
+    "models_from_json": lambda r: fields_of(Connection.from_json(r["json"], conn_id=r.get("conn_id"))),
+    "task_from_json": lambda r: fields_of(TaskConnection.from_json(r["json"], conn_id=r.get("conn_id") or "c")),
+    "cli_key_rule": lambda r: _cli_key_rule(r["conn_id"]),
+    "api_response": lambda r: api_response(r["fields"]),
+    "cli_export": lambda r: cli_export(r["conns"], r["file_format"], r.get("serialization", "uri")),
+    "cli_import": lambda r: cli_import(r["text"], r["suffix"]),
+}
+
+
+def answer(request: dict) -> dict:
+    try:
+        return {"ok": OPERATIONS[request["op"]](request)}
+    except SystemExit as err:
+        return {"error": f"SystemExit: {err}"}
+    except Exception as err:  # the answer is the error Airflow raised
+        return {"error": f"{type(err).__name__}: {err}"}
+
+
+def main() -> None:
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(answer(json.loads(line)), default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()
