@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import html
 
-from engine.lessons import lesson
-from engine.simulator import Trace
+from engine.trace import Trace
 
 # state → (symbol, fill, border/text colour, words)
 STATES = {
@@ -24,7 +23,7 @@ PRE_RUN = ("define", "store")  # happen before the DAG runs, in the UI and the m
 
 def node_states(trace: Trace, step: int) -> dict[str, str]:
     """node id → pending/current/done/failed after ``step`` (0 = before the run)."""
-    nodes = [n["id"] for n in lesson()["flow"]]
+    nodes = [n["id"] for n in trace.lesson["flow"]]
     states = {n: "pending" for n in nodes}
     request = trace.first("request_connection")
     defined = request is not None and not request.failed
@@ -41,7 +40,7 @@ def node_states(trace: Trace, step: int) -> dict[str, str]:
 def describe(trace: Trace, step: int) -> str:
     """A sentence for screen readers: every node and its state."""
     states = node_states(trace, step)
-    parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in lesson()["flow"]]
+    parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in trace.lesson["flow"]]
     return f"Process flow at step {step} of {len(trace.steps)}. " + "; ".join(parts) + "."
 
 
@@ -54,7 +53,7 @@ def flow_graph(trace: Trace, step: int, direction: str = "TB"):
     graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12", height="0.35",
                width="2.8", margin="0.08,0.04")
     graph.attr("edge", color="#80868b")
-    flow = lesson()["flow"]
+    flow = trace.lesson["flow"]
     for node in flow:
         state = states[node["id"]]
         symbol, fill, ink, _ = STATES[state]
@@ -76,12 +75,12 @@ def flow_svg(trace: Trace, step: int) -> str:
     states = node_states(trace, step)
     current = trace.step(step).flow_node if 0 < step <= len(trace.steps) else None
     box_w, box_h, gap, pad = 300, 34, 16, 6
-    height = pad * 2 + len(lesson()["flow"]) * (box_h + gap) - gap
+    height = pad * 2 + len(trace.lesson["flow"]) * (box_h + gap) - gap
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {box_w + 2 * pad} {height}" '
         f'width="100%" style="max-width:{box_w + 2 * pad}px" aria-label="{_attr(describe(trace, step))}">'
     ]
-    for i, node in enumerate(lesson()["flow"]):
+    for i, node in enumerate(trace.lesson["flow"]):
         y = pad + i * (box_h + gap)
         state = states[node["id"]]
         symbol, fill, ink, words = STATES[state]
@@ -97,7 +96,7 @@ def flow_svg(trace: Trace, step: int) -> str:
         parts.append(f'<text x="{pad + box_w / 2}" y="{y + box_h / 2 + 5}" text-anchor="middle" fill="{ink}" '
                      f'font-family="sans-serif" font-size="14" font-weight="{weight}">{symbol} '
                      f'{_attr(node["label"])}</text></g>')
-        if i < len(lesson()["flow"]) - 1:
+        if i < len(trace.lesson["flow"]) - 1:
             x, y1, y2 = pad + box_w / 2, y + box_h, y + box_h + gap
             parts.append(f'<path d="M{x} {y1} V{y2 - 2} M{x - 4} {y2 - 7} L{x} {y2 - 1} L{x + 4} {y2 - 7}" '
                          f'stroke="#80868b" stroke-width="1.5" fill="none"/>')

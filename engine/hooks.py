@@ -36,6 +36,7 @@ class ClientSession:
     project: str | None
     principal: str
     session_id: str
+    credential_source: str = ""  # how the hook built its credentials, e.g. "service account keyfile_dict"
     state: str = "open"
     has_credentials: bool = True
     requests: list[str] = field(default_factory=list)
@@ -99,9 +100,8 @@ class SimulatedHook:
         creds = self.credentials(conn)
         if creds.principal:
             self.cloud.authenticate(creds)
-        self.last_credentials = creds
         return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id,
-                             has_credentials=bool(creds.principal))
+                             credential_source=creds.kind, has_credentials=bool(creds.principal))
 
 
 class GoogleCloudHook(SimulatedHook):

@@ -21,7 +21,8 @@ from engine.crypto import load_keys
 from engine.lessons import scenario, scenarios, seed_connections
 from engine.progress import ProgressStore
 from engine.settings import database_url
-from engine.simulator import Trace, run_scenario
+from engine.simulator import run_scenario
+from engine.trace import Trace
 from engine.store import ConnectionStore, make_engine
 
 

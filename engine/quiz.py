@@ -17,7 +17,8 @@ from cryptography.fernet import Fernet
 from engine.connection import Connection
 from engine.crypto import parse_keys
 from engine.lessons import quiz_bank, scenario, seed_connections
-from engine.simulator import Trace, run_scenario
+from engine.simulator import run_scenario
+from engine.trace import Trace
 from engine.store import ConnectionStore, make_engine
 from engine.views import process_rows
 

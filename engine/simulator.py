@@ -4,8 +4,8 @@ Like SimPy's ``Environment``, ``Runner.step()`` advances the run by one step and
 ``Runner.run()`` is only a loop over ``step()``. The run itself is a generator that works on
 live objects — the resolved ``Connection``, the hook's ``ClientSession``, the task's status —
 and yields after each step; after every step the runner reads those objects into a
-``Snapshot``. The words of each step come from ``data/lesson.yaml``; the values are the run's.
-Every view (table, tracker, flow, narration, quiz keys) is derived from the ``Trace``.
+``Snapshot``. The lesson (``data/lesson.yaml``) is read once per run and kept in the ``Trace``
+(``engine/trace.py``), which every view (table, tracker, flow, narration, quiz keys) derives from.
 """
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ import gc
 import hashlib
 import re
 import threading
-from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator
 
 from engine.connection import Connection, TaskConnection
 from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
 from engine.lessons import Scenario, lesson
-from engine.masking import MASK, secrets_pattern
 from engine.secrets import (
     ConnectionNotFound,
     Lookup,
@@ -34,8 +31,8 @@ from engine.secrets import (
     default_backends,
     resolve_connection,
 )
+from engine.trace import VARIABLES, Redactor, Step, Templates, Trace, Value, Variable
 
-VARIABLES = ("connection_details", "session", "task_status")
 LOGICAL_DATE = "2026-01-01T00:00:00+00:00"
 
 
@@ -50,29 +47,6 @@ class Ids:
         self.count += 1
         digest = hashlib.sha256(f"{self.seed}:{self.count}".encode()).hexdigest()[:8]
         return f"{prefix}{digest}"
-
-
-class Value(NamedTuple):
-    """One tracked variable at one moment: its state, the lesson's words for it, and the object."""
-
-    state: str
-    text: str
-    detail: str
-
-
-class Redactor:
-    """The secrets a run has seen, and their removal from any text shown (shared by its steps)."""
-
-    def __init__(self):
-        self.secrets: dict[str, None] = {}  # an ordered set
-        self._pattern: re.Pattern | None = None
-
-    def add(self, secrets: list[str]) -> None:
-        self.secrets.update(dict.fromkeys(secrets))
-        self._pattern = secrets_pattern(tuple(self.secrets))  # compiled once per new secret, not per text
-
-    def __call__(self, value: Any) -> Any:
-        return self._pattern.sub(MASK, value) if self._pattern is not None and isinstance(value, str) else value
 
 
 _gc_lock = threading.Lock()
@@ -105,112 +79,6 @@ def _cyclic_gc_paused():
                 gc.enable()
 
 
-@lru_cache(maxsize=None)
-def _template(kind: str, outcome: str, field_name: str, source: str | None) -> str:
-    template = lesson()["steps"][kind][outcome][field_name]
-    if isinstance(template, dict):
-        template = template[source]
-    return " ".join(str(template).split())
-
-
-@dataclass(frozen=True)
-class Step:
-    """One row of the process table, with what the walkthrough says about it.
-
-    A step records the run's values (``facts``); its words — action, internal state, result,
-    narration — are the lesson's templates filled with those values when first read, with every
-    secret the run has seen masked.
-    """
-
-    number: int
-    kind: str
-    outcome: str  # "ok", "fallback", "failed" or "failed_without_session"
-    task_id: str | None
-    conn_id: str | None
-    flow_node: str
-    raw_facts: dict[str, Any] = field(default_factory=dict, repr=False)
-    redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome not in ("ok", "fallback")
-
-    def _words(self, field_name: str) -> str:
-        template = _template(self.kind, self.outcome, field_name, self.raw_facts.get("source"))
-        return self.redactor(template.format_map(self.raw_facts))
-
-    @cached_property
-    def action(self) -> str:
-        return self._words("action")
-
-    @cached_property
-    def internal_state(self) -> str:
-        return self._words("state")
-
-    @cached_property
-    def result(self) -> str:
-        return self._words("result")
-
-    @cached_property
-    def narration(self) -> str:
-        return self._words("narration")
-
-    @cached_property
-    def facts(self) -> dict[str, Any]:
-        return {k: self.redactor(v) for k, v in self.raw_facts.items()}
-
-    @property
-    def error(self) -> str | None:
-        return self.facts.get("error")
-
-    @property
-    def error_type(self) -> str | None:
-        return self.raw_facts.get("error_type")
-
-
-@dataclass(frozen=True)
-class Trace:
-    """A recorded run: ``steps[i]`` is step i+1; the variables' values are kept as timelines.
-
-    ``timelines[variable]`` lists ``(step, Value)`` each time the variable changed (step 0 is the
-    start), so a run of many tasks costs memory in proportion to what changed, not to
-    steps × variables. ``value(variable, n)`` is the value after step n; ``snapshot(n)`` all of them.
-    """
-
-    scenario_id: str
-    dag: Dag
-    steps: tuple[Step, ...]
-    timelines: dict[str, tuple[tuple[int, Value], ...]]
-    variables: tuple[str, ...]
-
-    @property
-    def succeeded(self) -> bool:
-        return not self.steps[-1].failed
-
-    @property
-    def failed_step(self) -> Step | None:
-        return next((s for s in self.steps if s.failed), None)
-
-    def step(self, number: int) -> Step:
-        return self.steps[number - 1]
-
-    def first(self, kind: str) -> Step | None:
-        return next((s for s in self.steps if s.kind == kind), None)
-
-    def value(self, variable: str, after: int) -> Value:
-        timeline = self.timelines[variable]
-        index = bisect_right(timeline, after, key=lambda change: change[0]) - 1
-        return timeline[index][1]
-
-    def snapshot(self, after: int) -> dict[str, Value]:
-        return {v: self.value(v, after) for v in self.variables}
-
-    @property
-    def snapshots(self) -> list[dict[str, Value]]:
-        """Every snapshot, start first (for small runs and tests; large runs use ``value``)."""
-        return [self.snapshot(i) for i in range(len(self.steps) + 1)]
-
-
 @dataclass
 class TaskFrame:
     """The live variables of one task while it runs."""
@@ -220,7 +88,7 @@ class TaskFrame:
     session: ClientSession | None = None
     task_status: str = "not_started"
     released: bool = False
-    names: tuple[str, ...] = VARIABLES
+    names: tuple[Variable, ...] = ()
     seen_states: list = field(default_factory=lambda: [None, None, None])  # last recorded, per variable
     seen_objects: list = field(default_factory=lambda: [None, None, None])
 
@@ -240,8 +108,7 @@ class Event:
     frame: TaskFrame | None = None  # the task whose variables this step changes (None: every task)
 
 
-def _lookups_text(lookups: tuple[Lookup, ...]) -> str:
-    words = lesson()["lookup_words"]
+def _lookups_text(lookups: tuple[Lookup, ...], words: dict) -> str:
     parts = []
     for lookup in lookups:
         word = words["found"] if lookup.found else words["error"] if lookup.error else words["missing"][lookup.source]
@@ -270,12 +137,15 @@ class Runner:
         self.frames = [TaskFrame(task) for task in dag.tasks]
         self.redactor = Redactor()
         self.steps: list[Step] = []
+        self.lesson = lesson()  # read once: the trace keeps it, and every view reads it from there
+        self.templates = Templates(self.lesson)
+        self._flow_nodes = {kind: spec["flow_node"] for kind, spec in self.lesson["steps"].items()}
         self.names = self.variable_names()
-        self.timelines: dict[str, list[tuple[int, Value]]] = {name: [] for name in self.names}
+        self.timelines: dict[Variable, list[tuple[int, Value]]] = {name: [] for name in self.names}
         self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
         self._lookups: dict[str, str] = {}
         self._reprs: dict[int, str] = {}
-        self._words = lesson()["variables"]  # the lesson's words for each state of each variable
+        self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
         for frame in self.frames:
             self._record_values(frame)
         self._events = self._process()
@@ -311,12 +181,8 @@ class Runner:
             yield self._event(frame, "request_connection", "fallback", task, {"lookups": lookups})
         else:
             conn = frame.connection_details = resolution.connection
-            yield self._event(frame, 
-                "request_connection",
-                "ok",
-                task,
-                {"source": resolution.source, "where": resolution.where, "lookups": self._lookups[task.conn_id]},
-            )
+            facts = {"source": resolution.source, "where": resolution.where, "lookups": self._lookups[task.conn_id]}
+            yield self._event(frame, "request_connection", "ok", task, facts)
 
         facts = {}
         try:
@@ -331,10 +197,8 @@ class Runner:
             return
         frame.session = session
         frame.task_status = "running"
-        creds = hook.last_credentials
-        yield self._event(frame, 
-            "create_session", "ok", task, {**facts, "project": creds.project, "credential_source": creds.kind}
-        )
+        yield self._event(frame, "create_session", "ok", task,
+                          {**facts, "project": session.project, "credential_source": session.credential_source})
 
         outcome = "ok"
         try:
@@ -364,7 +228,7 @@ class Runner:
                 self._resolved[conn_id] = resolution
             except ConnectionNotFound as err:
                 self._resolved[conn_id] = err
-            self._lookups[conn_id] = _lookups_text(self._resolved[conn_id].lookups)
+            self._lookups[conn_id] = _lookups_text(self._resolved[conn_id].lookups, self.lesson["lookup_words"])
         answer = self._resolved[conn_id]
         if isinstance(answer, ConnectionNotFound):
             raise answer
@@ -396,7 +260,7 @@ class Runner:
 
     def trace(self) -> Trace:
         timelines = {name: tuple(changes) for name, changes in self.timelines.items()}
-        return Trace(self.scenario_id, self.dag, tuple(self.steps), timelines, self.names)
+        return Trace(self.scenario_id, self.dag, tuple(self.steps), timelines, self.names, self.lesson)
 
     def run(self) -> Trace:
         with _cyclic_gc_paused():
@@ -420,14 +284,16 @@ class Runner:
             outcome=event.outcome,
             task_id=facts["task_id"],
             conn_id=task.conn_id if task else None,
-            flow_node=_flow_nodes()[event.kind],
+            flow_node=self._flow_nodes[event.kind],
             raw_facts=facts,
             redactor=self.redactor,
+            templates=self.templates,
         )
 
-    def variable_names(self) -> tuple[str, ...]:
+    def variable_names(self) -> tuple[Variable, ...]:
+        several = len(self.frames) > 1
         for frame in self.frames:
-            frame.names = VARIABLES if len(self.frames) == 1 else tuple(f"{v} ({frame.task.task_id})" for v in VARIABLES)
+            frame.names = tuple(Variable(v, frame.task.task_id if several else None) for v in VARIABLES)
         return tuple(name for frame in self.frames for name in frame.names)
 
     def _record_values(self, frame: TaskFrame) -> None:
@@ -464,11 +330,6 @@ class Runner:
                 self._reprs[key] = self.redactor(repr(obj))
             return self._reprs[key]
         return self.redactor(repr(obj))
-
-
-@lru_cache(maxsize=None)
-def _flow_nodes() -> dict[str, str]:
-    return {kind: spec["flow_node"] for kind, spec in lesson()["steps"].items()}
 
 
 def _error_facts(err: Exception, type_name: str | None = None) -> dict[str, str]:

@@ -8,8 +8,8 @@ seed.
 
 from __future__ import annotations
 
-from engine.lessons import airflow_notes, lesson
-from engine.simulator import Step, Trace
+from engine.lessons import airflow_notes
+from engine.trace import Step, Trace
 
 TABLE_COLUMNS = ["Step", "Action", "Connection ID Used", "Airflow Internal State", "Result"]
 NOT_APPLICABLE = "N/A"
@@ -46,7 +46,7 @@ def tracker_columns(trace: Trace, every_step: bool = False) -> list[tuple[str, i
     if every_step:
         return [("Start", 0)] + [(f"After Step {n}", n) for n in range(1, last)] + [("Final", last)]
     columns = []
-    for spec in lesson()["tracker_columns"]:
+    for spec in trace.lesson["tracker_columns"]:
         after = spec["after"]
         if after == "start":
             columns.append((spec["label"], 0))
@@ -61,7 +61,7 @@ def tracker_columns(trace: Trace, every_step: bool = False) -> list[tuple[str, i
 
 def tracker_values(trace: Trace, every_step: bool = False) -> dict[str, dict[str, str]]:
     """variable → column label → the lesson's words ("Same" when unchanged and not None)."""
-    same = lesson()["unchanged"]
+    same = trace.lesson["unchanged"]
     columns = tracker_columns(trace, every_step)
     table: dict[str, dict[str, str]] = {}
     for variable in trace.variables:
@@ -119,11 +119,10 @@ def changes_at(trace: Trace, step: int) -> list[tuple[str, str, str]]:
 
 def prediction_choices(trace: Trace) -> dict[str, list[str]]:
     """variable → the values it can take (the lesson's words), for a learner's prediction."""
-    words = lesson()["variables"]
+    words = trace.lesson["variables"]
     choices = {}
     for variable in trace.variables:
-        base = variable.split(" (")[0]
-        choices[variable] = list(dict.fromkeys(words[base].values()))
+        choices[variable] = list(dict.fromkeys(words[variable.name].values()))
     return choices
 
 
@@ -163,7 +162,7 @@ def changed_tracker_cells(trace: Trace, lesson_trace: Trace, every_step: bool = 
     ours, theirs = tracker_values(trace, every_step), tracker_values(lesson_trace, every_step)
     result = {}
     for variable, row in ours.items():
-        base = theirs.get(variable.split(" (")[0], {})
+        base = theirs.get(variable.name, {})
         result[variable] = {label for label, value in row.items() if base.get(label) != value}
     return result
 
