@@ -12,14 +12,11 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
-
-from engine.connection import Connection
-from engine.crypto import parse_keys
 from engine.lessons import quiz_bank, scenario, seed_connections
+from engine.progress import Record
+from engine.secrets import FixedConnections
 from engine.simulator import run_scenario
 from engine.trace import Trace
-from engine.store import ConnectionStore, make_engine
 from engine.views import process_rows
 
 CHANGED_CONN_ID = "a_conn_id_nobody_defined"
@@ -32,12 +29,9 @@ class AnswerKey:
     scenario: str
 
 
-def reference_store(scenario_id: str) -> ConnectionStore:
-    """A fresh in-memory store holding the lesson's practice connections (and the scenario's)."""
-    store = ConnectionStore(make_engine("sqlite://"), parse_keys(Fernet.generate_key().decode()))
-    for conn_id, fields in {**seed_connections(), **scenario(scenario_id).connections}.items():
-        store.add(Connection(conn_id=conn_id, **fields))
-    return store
+def reference_store(scenario_id: str) -> FixedConnections:
+    """The lesson's practice connections (and the scenario's), in memory."""
+    return FixedConnections({**seed_connections(), **scenario(scenario_id).connections})
 
 
 @lru_cache(maxsize=None)
@@ -127,6 +121,12 @@ def shuffled(question: dict, attempt: int) -> list[str]:
 
 def option_text(lettered_option: str) -> str:
     return lettered_option.split(". ", 1)[1]
+
+
+def grade(question: dict, choice: str, attempt: int) -> Record:
+    """A learner's answer (a lettered option, e.g. "B. Step 2") to a question, checked against the key."""
+    chosen = option_text(choice)
+    return Record(question["id"], question["scenario"], attempt, chosen, chosen == answer_key(question).answer)
 
 
 def as_json(scenario_id: str | None = None) -> list[dict]:

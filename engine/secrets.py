@@ -24,6 +24,18 @@ class SecretsBackend(Protocol):
     def get_connection(self, conn_id: str) -> Connection | None: ...
 
 
+CONN_ENV_PREFIX = "AIRFLOW_CONN_"
+
+
+def connection_from_text(text: str, conn_id: str | None, conn_class: type[Connection] = Connection) -> Connection:
+    """A connection written as a URI or, when it starts with ``{``, as JSON: how Airflow reads an
+    ``AIRFLOW_CONN_*`` value (``_deserialize_connection_value``), the CLI and the page's paste box."""
+    text = text.strip()
+    if text.startswith("{"):
+        return conn_class.from_json(text, conn_id=conn_id)
+    return conn_class.from_uri(text, conn_id=conn_id)
+
+
 class EnvironmentVariablesBackend:
     """``AIRFLOW_CONN_<CONN_ID upper-cased>`` holding a URI or a JSON object."""
 
@@ -34,16 +46,22 @@ class EnvironmentVariablesBackend:
         self.conn_class = conn_class  # a task reads it as airflow.sdk.Connection, a server as airflow.models
 
     def where(self, conn_id: str) -> str:
-        return f"AIRFLOW_CONN_{conn_id.upper()}"
+        return f"{CONN_ENV_PREFIX}{conn_id.upper()}"
 
     def get_connection(self, conn_id: str) -> Connection | None:
         value = self.environ.get(self.where(conn_id))
-        if not value:
-            return None
-        value = value.strip()  # as Airflow's _deserialize_connection_value reads it
-        if value.startswith("{"):
-            return self.conn_class.from_json(value, conn_id=conn_id)
-        return self.conn_class.from_uri(value, conn_id=conn_id)
+        return connection_from_text(value, conn_id, self.conn_class) if value else None
+
+    def found(self) -> list[tuple[str, Connection | None, str | None]]:
+        """Every ``AIRFLOW_CONN_*`` variable: (name, the connection, or the error reading it gives)."""
+        found = []
+        for name in sorted(n for n in self.environ if n.startswith(CONN_ENV_PREFIX)):
+            conn_id = name[len(CONN_ENV_PREFIX):].lower()
+            try:
+                found.append((name, self.get_connection(conn_id), None))
+            except AirflowException as err:
+                found.append((name, None, str(err)))
+        return found
 
 
 class MetastoreBackend:
@@ -61,6 +79,17 @@ class MetastoreBackend:
     def get_connection(self, conn_id: str) -> Connection | None:
         conn = self.store.get(conn_id)
         return TaskConnection.received(conn) if conn is not None and self.for_task else conn
+
+
+class FixedConnections:
+    """Connections held in memory, answering ``get`` as the store does (no database, no key):
+    the lesson's practice connections for runs that must not depend on anyone's edits."""
+
+    def __init__(self, connections: dict[str, dict]):
+        self.connections = {conn_id: Connection(conn_id=conn_id, **fields) for conn_id, fields in connections.items()}
+
+    def get(self, conn_id: str) -> Connection | None:
+        return self.connections.get(conn_id)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ gives a ``DecryptionError`` naming the connection and never touches the row.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import make_dataclass
 
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import Boolean, Integer, String, Text, create_engine, event, select
@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from engine.connection import MODEL_CONN_ID_MAX_LEN, Connection, validate_conn_id
+from engine.connection import FIELDS, MODEL_CONN_ID_MAX_LEN, Connection, validate_conn_id
 from engine.crypto import KeySource, load_keys
 from engine.errors import AirflowNotFoundException, DecryptionError, InvalidConnection
 from engine.settings import database_url
@@ -53,22 +53,10 @@ class ConnectionRow(Base):
     extra: Mapped[str | None] = mapped_column(Text())
 
 
-@dataclass(frozen=True)
-class StoredRow:
-    """A row exactly as the database holds it (secrets as Fernet tokens)."""
-
-    id: int
-    conn_id: str
-    conn_type: str
-    description: str | None
-    host: str | None
-    schema: str | None
-    login: str | None
-    password: str | None
-    port: int | None
-    is_encrypted: bool
-    is_extra_encrypted: bool
-    extra: str | None
+COLUMNS = tuple(c.name for c in ConnectionRow.__table__.columns)
+# A row exactly as the database holds it (secrets as Fernet tokens), derived from the table.
+StoredRow = make_dataclass("StoredRow", COLUMNS, frozen=True)
+SECRET_FIELDS = {"password": "is_encrypted", "extra": "is_extra_encrypted"}
 
 
 def make_engine(url: str) -> Engine:
@@ -128,7 +116,7 @@ class ConnectionStore:
 
     def _decrypt(self, row, field: str) -> str | None:
         value = getattr(row, field)
-        encrypted = row.is_encrypted if field == "password" else row.is_extra_encrypted
+        encrypted = getattr(row, SECRET_FIELDS[field])
         if not value or not encrypted:
             return value
         try:
@@ -141,28 +129,18 @@ class ConnectionStore:
             ) from None
 
     def _to_connection(self, row) -> Connection:
-        return Connection(
-            conn_id=row.conn_id,
-            conn_type=row.conn_type,
-            description=row.description,
-            host=row.host,
-            schema=row.schema,
-            login=row.login,
-            password=self._decrypt(row, "password"),
-            port=row.port,
-            extra=self._decrypt(row, "extra"),
-        )
+        return Connection(**{f: self._decrypt(row, f) if f in SECRET_FIELDS else getattr(row, f) for f in FIELDS})
 
     def _fill(self, row: ConnectionRow, conn: Connection) -> None:
         check_lengths(conn)
+        for f in FIELDS:
+            if f in SECRET_FIELDS:
+                value, encrypted = self._encrypt(getattr(conn, f))
+                setattr(row, f, value)
+                setattr(row, SECRET_FIELDS[f], encrypted)
+            elif f != "conn_id":
+                setattr(row, f, getattr(conn, f))
         row.conn_type = conn.conn_type or ""
-        row.description = conn.description
-        row.host = conn.host
-        row.schema = conn.schema
-        row.login = conn.login
-        row.port = conn.port
-        row.password, row.is_encrypted = self._encrypt(conn.password)
-        row.extra, row.is_extra_encrypted = self._encrypt(conn.extra)
 
     # -- reading -------------------------------------------------------------------------
     def get(self, conn_id: str) -> Connection | None:
@@ -299,7 +277,7 @@ def _count_write(_session) -> None:
 
 
 def _stored(row: ConnectionRow) -> StoredRow:
-    return StoredRow(**{c: getattr(row, c) for c in StoredRow.__dataclass_fields__})
+    return StoredRow(**{c: getattr(row, c) for c in COLUMNS})
 
 
 def open_store(environ=os.environ) -> tuple[ConnectionStore, KeySource]:

@@ -38,9 +38,9 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 from engine.connection import EXPORT_FIELDS, Connection, validate_conn_id
 from engine.errors import AirflowException, InvalidConnection
+from engine.secrets import CONN_ENV_PREFIX, connection_from_text
 
 FILE_FORMATS = ("json", "yaml", "env")
-ENV_PREFIX = "AIRFLOW_CONN_"
 
 
 def export_text(conns: list[Connection], file_format: str = "json", serialization: str = "uri") -> str:
@@ -75,7 +75,7 @@ def _readable_uri(conn: Connection) -> str:
 
 def env_line(conn: Connection) -> str:
     """``AIRFLOW_CONN_<ID>='<URI>'``: the connection as an environment variable."""
-    return f"{ENV_PREFIX}{conn.conn_id.upper()}='{conn.get_uri()}'"
+    return f"{CONN_ENV_PREFIX}{conn.conn_id.upper()}='{conn.get_uri()}'"
 
 
 def file_format_of(name: str) -> str:
@@ -101,15 +101,14 @@ def connection_from_value(conn_id: str, value: Any, json_text_allowed: bool = Fa
     """One entry of an import file: a URI string, or a dict of connection fields."""
     validate_conn_id(conn_id)
     if isinstance(value, str):
-        text = value.strip()
-        if _is_json_object(text):
-            if not json_text_allowed:
-                raise InvalidConnection(
-                    f"Connection `{conn_id}`: the value is JSON text; `airflow connections import` would read it "
-                    "as a URI. Write the connection as an object of fields, or as a URI."
-                )
-            return Connection.from_json(text, conn_id=conn_id)
-        return Connection.from_uri(text, conn_id=conn_id)
+        if json_text_allowed:  # an AIRFLOW_CONN_* line: read as the environment backend reads it
+            return connection_from_text(value, conn_id)
+        if _is_json_object(value.strip()):
+            raise InvalidConnection(
+                f"Connection `{conn_id}`: the value is JSON text; `airflow connections import` would read it "
+                "as a URI. Write the connection as an object of fields, or as a URI."
+            )
+        return Connection.from_uri(value.strip(), conn_id=conn_id)
     if not isinstance(value, dict):
         raise InvalidConnection(
             f"Connection `{conn_id}`: Unexpected value type: {type(value).__name__}. "
@@ -159,8 +158,8 @@ def _env_entries(text: str) -> dict[str, tuple[Any, bool]]:
             raise InvalidConnection(f"Line {number}: Invalid line format. Key is empty.")
         if not value:
             raise InvalidConnection(f"Line {number}: Invalid line format. Value is empty.")
-        from_env = key.startswith(ENV_PREFIX)
-        conn_id = key[len(ENV_PREFIX):].lower() if from_env else key
+        from_env = key.startswith(CONN_ENV_PREFIX)
+        conn_id = key[len(CONN_ENV_PREFIX):].lower() if from_env else key
         if conn_id in entries:
             raise InvalidConnection(f"Line {number}: Found multiple values for {conn_id}.")
         entries[conn_id] = (value, from_env)

@@ -6,8 +6,8 @@ import streamlit as st
 from app import QUIZ, set_scenario, setup
 from engine import lab
 from engine.lessons import scenario
-from engine.progress import InvalidName, Record, by_question, summary
-from engine.quiz import answer_key, lettered, option_text, questions, shuffled
+from engine.progress import InvalidName, by_question, summary
+from engine.quiz import answer_key, grade, lettered, questions, shuffled
 
 LEARNER = "quiz_learner"  # (id, name) of a named learner, or None when anonymous
 NAME_ERROR = "quiz_name_error"
@@ -44,8 +44,7 @@ def check(q: dict, attempt: int) -> None:
     choice = ss.get(f"quiz_{q['id']}_{attempt}")
     if choice is None:
         return
-    key = answer_key(q)
-    record = Record(q["id"], q["scenario"], attempt, option_text(choice), option_text(choice) == key.answer)
+    record = grade(q, choice, attempt)
     ss[QUIZ] = [*ss[QUIZ], record]
     if ss[LEARNER]:
         lab.get_progress().record(ss[LEARNER][0], record)

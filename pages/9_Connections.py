@@ -5,21 +5,18 @@ widget writes through ``engine.forms``/``engine.store``; a learner's mistake bec
 beside the field it concerns, and nothing stored changes.
 """
 
-import json
-import os
-
 import pandas as pd
 import streamlit as st
 
 from app import setup
 from engine import lab
-from engine.connection import Connection
 from engine.errors import AirflowException, InvalidConnection
 from engine.forms import FieldError, build_connection, fields, form_type, form_values
 from engine.hooks import test_connection
 from engine.lessons import connection_test_note, connection_types
 from engine.masking import MASK
-from engine.secrets import EnvironmentVariablesBackend
+from engine.listing import connection_rows
+from engine.secrets import connection_from_text
 from engine.transfer import env_line, export_text, file_format_of, parse_text
 
 ERRORS = "conn_errors"  # field -> message, for the form that was last submitted
@@ -46,40 +43,8 @@ def field_error(field: str) -> None:
         st.error(ss[ERRORS][field], icon="⚠️")
 
 
-def env_connections() -> list[tuple[str, Connection | None, str | None]]:
-    found = []
-    backend = EnvironmentVariablesBackend()
-    for name in sorted(os.environ):
-        if name.startswith("AIRFLOW_CONN_"):
-            conn_id = name[len("AIRFLOW_CONN_"):].lower()
-            try:
-                found.append((name, backend.get_connection(conn_id), None))
-            except AirflowException as err:
-                found.append((name, None, str(err)))
-    return found
-
-
 # -- the list ----------------------------------------------------------------------------------
-rows = []
-unreadable = []
-for raw in store.rows():
-    try:
-        conn = store.get(raw.conn_id)
-    except AirflowException as err:
-        unreadable.append(str(err))
-        rows.append({"conn_id": raw.conn_id, "conn_type": raw.conn_type, "host": raw.host or "",
-                     "description": raw.description or "", "source": "metadata DB", "password": "(cannot decrypt)",
-                     "extra": "(cannot decrypt)"})
-        continue
-    masked = conn.masked_dict()
-    rows.append({"conn_id": conn.conn_id, "conn_type": conn.conn_type, "host": conn.host or "",
-                 "description": conn.description or "", "source": "metadata DB",
-                 "password": masked["password"] or "", "extra": json.dumps(masked["extra"]) if masked["extra"] else ""})
-for name, conn, error in env_connections():
-    masked = conn.masked_dict() if conn else {}
-    rows.append({"conn_id": name[len("AIRFLOW_CONN_"):].lower(), "conn_type": masked.get("conn_type", "?"),
-                 "host": masked.get("host") or "", "description": error or "", "source": f"environment ({name})",
-                 "password": masked.get("password") or "", "extra": json.dumps(masked.get("extra") or {})})
+rows, unreadable = connection_rows(store)
 st.subheader("Stored connections")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              alt=f"{len(rows)} connections: conn_id, type, host, description, where it comes from; secrets masked.")
@@ -265,8 +230,7 @@ def import_pasted() -> None:
     try:
         if not conn_id:
             raise FieldError("import_conn_id", "Give the new connection an id.")
-        conn = (Connection.from_json(text, conn_id=conn_id) if text.startswith("{")
-                else Connection.from_uri(text, conn_id=conn_id))
+        conn = connection_from_text(text, conn_id)
         store.add(conn)
     except FieldError as err:
         ss[ERRORS] = {err.field: str(err)}
