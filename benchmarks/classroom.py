@@ -148,7 +148,7 @@ async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event
     for _ in range(5):
         await think(rng)
         latencies.append(await learner.click("step_next"))
-    await learner.open_page("Quiz")
+    await learner.open_page("quiz")
     for qid, option in (("seed-1", "C. Step 3"), ("seed-2", "C. Session closed"), ("seed-3", "B. Step 2")):
         radio_id, _, _ = learner.widget(f"quiz_{qid}_1")
         choice = WidgetState(id=radio_id, string_value=option)

@@ -11,13 +11,34 @@ import html
 
 from engine.trace import Trace
 
-# state → (symbol, fill, border/text colour, words)
+# The one palette: state → (symbol, fill, border/text colour, words, the table's short word).
+# The SVG, the graphviz chart and the tables all read it.
 STATES = {
-    "pending": ("○", "#f1f3f4", "#5f6368", "not reached yet"),
-    "current": ("▶", "#d2e3fc", "#174ea6", "happening now"),
-    "done": ("✓", "#ceead6", "#0d652d", "done"),
-    "failed": ("✗", "#fad2cf", "#a50e0e", "failed"),
+    "pending": ("○", "#f1f3f4", "#5f6368", "not reached yet", "next"),
+    "current": ("▶", "#d2e3fc", "#174ea6", "happening now", "now"),
+    "done": ("✓", "#ceead6", "#0d652d", "done", "done"),
+    "failed": ("✗", "#fad2cf", "#a50e0e", "failed", "failed"),
 }
+
+
+def step_state(trace: Trace, number: int, step: int) -> str:
+    """The state of step ``number`` while the learner is at ``step`` (a table row's mark and colour)."""
+    if number > step:
+        return "pending"
+    if trace.step(number).failed:
+        return "failed"
+    return "current" if number == step else "done"
+
+
+def mark(state: str) -> str:
+    """A row's mark: its symbol and short word, e.g. "▶ now"."""
+    return f"{STATES[state][0]} {STATES[state][4]}"
+
+
+def css(state: str) -> str:
+    """The table style of a row or column in ``state`` (the current one bold on its fill)."""
+    _, fill, ink, _, _ = STATES[state]
+    return f"background-color: {fill}; color: {ink}; font-weight: bold" if state == "current" else f"color: {ink}"
 PRE_RUN = ("define", "store")  # happen before the DAG runs, in the UI and the metadata DB
 
 
@@ -56,7 +77,7 @@ def flow_graph(trace: Trace, step: int, direction: str = "TB"):
     flow = trace.lesson["flow"]
     for node in flow:
         state = states[node["id"]]
-        symbol, fill, ink, _ = STATES[state]
+        symbol, fill, ink, _, _ = STATES[state]
         attrs = {"fillcolor": fill, "color": ink, "fontcolor": ink}
         if state == "current" or (state == "failed" and 0 < step and trace.step(step).flow_node == node["id"]):
             attrs.update(peripheries="2", penwidth="2", fontname="Helvetica-Bold")
@@ -83,7 +104,7 @@ def flow_svg(trace: Trace, step: int) -> str:
     for i, node in enumerate(trace.lesson["flow"]):
         y = pad + i * (box_h + gap)
         state = states[node["id"]]
-        symbol, fill, ink, words = STATES[state]
+        symbol, fill, ink, words, _ = STATES[state]
         marked = node["id"] == current
         width = 3 if marked else 1.2
         parts.append(f'<g><title>{_attr(node["label"])}: {words}</title>')

@@ -18,25 +18,31 @@ AUTOPLAY_SECONDS = 2.5
 
 @dataclass
 class Player:
-    """Where a learner is in a run of ``total`` steps (1-based), and what autoplay and predict hold."""
+    """Where a learner is in a run of ``total`` steps (1-based), and what autoplay and predict hold.
+
+    ``position`` is the step asked for; ``step`` is it within the run's bounds. When the run
+    shrinks (another scenario) and grows again (the learner's own longer DAG), the step asked
+    for comes back instead of being lost to the shorter run.
+    """
 
     total: int
-    step: int = 1
+    position: int = 1
     autoplay: bool = False
     last_tick: float | None = None  # when autoplay last moved (monotonic seconds)
     prediction: tuple[bool, str] | None = None  # the last prediction's outcome, shown until the next move
 
-    def __post_init__(self) -> None:
-        self.step = self.clamp(self.step)
-
     def clamp(self, step: int) -> int:
         return min(max(1, int(step)), max(1, self.total))
 
+    @property
+    def step(self) -> int:
+        return self.clamp(self.position)
+
     # -- moves ---------------------------------------------------------------------------
     def seek(self, step: int) -> int:
-        self.step = self.clamp(step)
+        self.position = self.clamp(step)
         self.prediction = None
-        return self.step
+        return self.position
 
     def first(self) -> int:
         return self.seek(1)
@@ -51,9 +57,8 @@ class Player:
         return self.seek(self.total)
 
     def resize(self, total: int) -> None:
-        """Another run (a scenario or DAG changed): keep the step where it still exists."""
+        """Another run (a scenario or DAG changed): ``step`` stays within it."""
         self.total = total
-        self.step = self.clamp(self.step)
 
     @property
     def at_start(self) -> bool:

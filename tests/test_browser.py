@@ -13,22 +13,22 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = {
     "": "Step-by-step walkthrough",
-    "Process_flow": "Process flow",
-    "Execution_sample": "Execution sample",
-    "Process_table": "Process table",
-    "Variable_tracker": "Variable tracker",
-    "Key_moments": "Key moments",
-    "Quiz": "Quiz",
-    "Concept_snapshot": "Concept snapshot",
-    "Full_transcript": "Full transcript",
-    "Connections": "Connections",
-    "Compare_with_the_lesson": "Compare with the lesson",
-    "Your_DAG": "Your DAG",
+    "process_flow": "Process flow",
+    "execution_sample": "Execution sample",
+    "process_table": "Process table",
+    "variable_tracker": "Variable tracker",
+    "key_moments": "Key moments",
+    "quiz": "Quiz",
+    "concept_snapshot": "Concept snapshot",
+    "full_transcript": "Full transcript",
+    "connections": "Connections",
+    "compare": "Compare with the lesson",
+    "your_dag": "Your DAG",
 }
 
 
-STEPPED = {"", "Process_flow", "Process_table", "Variable_tracker", "Full_transcript", "Compare_with_the_lesson",
-           "Your_DAG"}
+STEPPED = {"", "process_flow", "process_table", "variable_tracker", "full_transcript", "compare",
+           "your_dag"}
 
 
 def step_heading(page, n, total=6):
@@ -67,10 +67,10 @@ def test_the_keyboard_steps(page, lab_server):
 
 
 def test_a_deep_link_opens_step_3_on_a_fresh_load(page, lab_server):
-    open_page(page, f"{lab_server.url}/Process_table?step=3")
+    open_page(page, f"{lab_server.url}/process_table?step=3")
     step_heading(page, 3).wait_for()
     page.get_by_role("heading", name=re.compile("Process table")).wait_for()
-    open_page(page, f"{lab_server.url}/Variable_tracker?step=3")
+    open_page(page, f"{lab_server.url}/variable_tracker?step=3")
     step_heading(page, 3).wait_for()
 
 
@@ -94,7 +94,7 @@ def test_a_bad_step_shows_a_notice_not_a_traceback(page, lab_server):
 
 @pytest.mark.parametrize("path, title", PAGES.items())
 def test_every_page_opens_without_an_exception(page, lab_server, path, title):
-    scenario = "&scenario=job_fails" if path == "Compare_with_the_lesson" else ""
+    scenario = "&scenario=job_fails" if path == "compare" else ""
     open_page(page, f"{lab_server.url}/{path}?step=3{scenario}")
     page.get_by_role("heading", name=re.compile(title)).first.wait_for()
     if path in STEPPED:
@@ -110,14 +110,14 @@ def test_every_page_opens_without_an_exception(page, lab_server, path, title):
 
 def test_a_phone_wide_page_does_not_scroll_sideways(page, lab_server):
     page.set_viewport_size({"width": 390, "height": 844})
-    for path in ("", "Process_table", "Variable_tracker"):
+    for path in ("", "process_table", "variable_tracker"):
         open_page(page, f"{lab_server.url}/{path}?step=3")
         page.get_by_role("heading", name=re.compile("Step 3 of 6")).wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
 
 
 def test_define_a_connection_in_the_browser(page, lab_server):
-    open_page(page, f"{lab_server.url}/Connections")
+    open_page(page, f"{lab_server.url}/connections")
     page.get_by_role("heading", name=re.compile("Stored connections")).wait_for()
     page.get_by_role("textbox", name="Connection Id").first.fill("browser_conn")
     page.get_by_role("textbox", name="Project Id").first.fill("browser-project")
@@ -133,7 +133,7 @@ def test_answer_the_seeds_three_questions_and_progress_survives_a_restart(page, 
     from tests.conftest import ROOT, Server
 
     def sign_in(url):
-        open_page(page, f"{url}/Quiz")
+        open_page(page, f"{url}/quiz")
         page.get_by_role("textbox", name="Display name").fill("Grace Hopper")
         page.keyboard.press("Tab")
         page.get_by_role("button", name="Save my progress under this name").click()
@@ -177,7 +177,7 @@ def test_the_quiz_works_with_the_keyboard_only(page, tmp_path):
 
     server = Server(ROOT / "app.py", tmp_path / "home")
     try:
-        open_page(page, f"{server.url}/Quiz")
+        open_page(page, f"{server.url}/quiz")
         page.wait_for_timeout(1500)  # as a learner does, after the page is drawn
         page.get_by_text("Keyboard:").click()  # focus the page, no control
         tab_to(page, lambda f: f[1] == "radio")
@@ -187,5 +187,21 @@ def test_the_quiz_works_with_the_keyboard_only(page, tmp_path):
         tab_to(page, lambda f: f[0] == "BUTTON" and f[2] == "Check")
         page.keyboard.press("Enter")
         page.get_by_text("Right (first try): C. Step 3").wait_for()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("path, title", [("quiz", "Quiz"), ("process_table?step=3", "Process table")])
+def test_a_deep_link_is_the_first_request_of_a_fresh_server(page, tmp_path, path, title):
+    """Streamlit first reads pages/ the old way on a fresh server: the page must still come in its frame."""
+    from tests.conftest import ROOT, Server
+
+    server = Server(ROOT / "app.py", tmp_path / "home")
+    try:
+        open_page(page, f"{server.url}/{path}")
+        page.get_by_role("heading", name=re.compile(title)).wait_for()
+        page.get_by_role("link", name="Your DAG").wait_for()  # the frame's sidebar is there
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         server.stop()

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from engine import lab
+from lab_ui import server as lab
 from tests.test_pages import open_app, texts
 
-PAGE = "pages/9_Connections.py"
+PAGE = "pages/connections.py"
 SECRET = "s3cret-Practice-pw"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import lab
+from lab_ui import server as lab
 from engine.lessons import lesson
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def test_last_and_first_jump_to_the_ends():
     assert "Step 6 of 6: DAG run ends" in texts(at)
     assert at.button(key="step_next").disabled and at.button(key="step_last").disabled
     at.button(key="step_first").click().run()
-    assert at.session_state["lab_step"] == 1
+    assert at.session_state["lab_player"].step == 1
 
 
 def test_the_slider_moves_the_step():
@@ -93,7 +93,7 @@ def test_a_deep_link_opens_that_step():
                                                ("0", 1, "There is no step 0")])
 def test_a_bad_step_in_the_url_shows_the_nearest_step_and_a_notice(raw, shown, words):
     at = open_app(step=raw)
-    assert at.session_state["lab_step"] == shown
+    assert at.session_state["lab_player"].step == shown
     assert words in at.warning[0].value
     assert at.query_params["step"] == str(shown)
 
@@ -103,7 +103,7 @@ def test_the_step_is_the_same_on_every_page():
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception
-        assert at.session_state["lab_step"] == 3, page
+        assert at.session_state["lab_player"].step == 3, page
 
 
 def test_pages_show_the_run_in_the_store_not_a_copy():
@@ -111,15 +111,15 @@ def test_pages_show_the_run_in_the_store_not_a_copy():
     store.delete("my_gcp_conn")
     at = open_app(step="2")
     assert "The conn_id `my_gcp_conn` isn't defined" in texts(at)
-    at.switch_page("pages/3_Process_table.py").run()
+    at.switch_page("pages/process_table.py").run()
     assert "The run failed at step 2" in texts(at)
-    at.switch_page("pages/1_Process_flow.py").run()
+    at.switch_page("pages/process_flow.py").run()
     retrieve = next(ln for ln in dot(at).splitlines() if ln.strip().startswith("retrieve ["))
     assert "✗" in retrieve
 
 
 def test_process_table_marks_the_current_row_and_can_hide_the_future():
-    at = open_app("pages/3_Process_table.py", step="2")
+    at = open_app("pages/process_table.py", step="2")
     frame = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
     assert list(frame.iloc[:, 0]) == ["✓ done", "▶ now", "○ next", "○ next", "○ next", "○ next"]
     at.toggle(key="lab_hide_future").set_value(True).run()
@@ -128,7 +128,7 @@ def test_process_table_marks_the_current_row_and_can_hide_the_future():
 
 
 def test_variable_tracker_has_the_seed_columns_and_every_step_on_request():
-    at = open_app("pages/4_Variable_tracker.py", step="3")
+    at = open_app("pages/variable_tracker.py", step="3")
     frame = at.dataframe[0].value
     assert list(frame.columns) == ["Start", "After Step 2", "▶ After Step 3", "After Step 5", "Final"]
     assert frame.loc["session", "▶ After Step 3"] == "◆ Client session object created"
@@ -137,7 +137,7 @@ def test_variable_tracker_has_the_seed_columns_and_every_step_on_request():
 
 
 def test_execution_sample_marks_the_conn_id_line():
-    at = open_app("pages/2_Execution_sample.py")
+    at = open_app("pages/execution_sample.py")
     code = at.code[0].value
     marked = [ln for ln in code.splitlines() if "◀" in ln]
     assert marked == ["        gcp_conn_id='my_gcp_conn'  # ◀ the connection is named here, never its credentials"]
@@ -145,27 +145,27 @@ def test_execution_sample_marks_the_conn_id_line():
 
 
 def test_key_moment_show_me_jumps_to_its_step():
-    at = open_app("pages/5_Key_moments.py")
+    at = open_app("pages/key_moments.py")
     at.button(key="moment_3").click().run()
-    assert at.session_state["lab_step"] == 5
+    assert at.session_state["lab_player"].step == 5
 
 
 def test_concept_snapshot_links_to_steps():
-    at = open_app("pages/7_Concept_snapshot.py")
+    at = open_app("pages/concept_snapshot.py")
     assert len(lesson()["concept_snapshot"]) == 6
     at.button(key="concept_4").click().run()
-    assert at.session_state["lab_step"] == 3
+    assert at.session_state["lab_player"].step == 3
 
 
 def test_transcript_highlights_the_sentence_of_the_current_step():
-    at = open_app("pages/8_Full_transcript.py", step="3")
+    at = open_app("pages/full_transcript.py", step="3")
     assert "▶ :blue-background[Airflow then creates a client session" in texts(at)
     at.button(key="step_next").click().run()
     assert "▶ :blue-background[The task uses this session" in texts(at)
 
 
 def test_quiz_question_2_has_the_trackers_value_as_its_right_option():
-    at = open_app("pages/6_Quiz.py")
+    at = open_app("pages/quiz.py")
     radio = at.radio(key="quiz_seed-2_1")
     assert "C. Session closed" in radio.options
     radio.set_value("C. Session closed").run()
@@ -180,7 +180,7 @@ def test_predict_then_step_checks_the_learners_prediction():
     at.selectbox(key="predict_variable").set_value("connection_details").run()
     at.selectbox(key="predict_value").set_value("Credentials and config loaded").run()
     at.button(key="predict_reveal").click().run()
-    assert at.session_state["lab_step"] == 2
+    assert at.session_state["lab_player"].step == 2
     assert any("Right" in s.value for s in at.success)
     at.selectbox(key="predict_variable").set_value("task_status").run()
     at.selectbox(key="predict_value").set_value("Success").run()

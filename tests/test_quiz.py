@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import lab
+from lab_ui import server as lab
 from engine.lessons import scenarios
 from engine.progress import InvalidName, Record, summary, validate_name
 from engine.quiz import answer_key, lettered, questions, shuffled
@@ -76,7 +76,7 @@ def answer(at, qid, option_text):
 
 
 def test_wrong_then_retry_then_right_with_feedback_score_and_show_me():
-    at = open_app("pages/6_Quiz.py")
+    at = open_app("pages/quiz.py")
     answer(at, "seed-1", "Step 2")
     assert any("Not right: you chose A. Step 2" in e.value for e in at.error)
     before = at.radio  # no radio for seed-1 until "Try again"
@@ -90,17 +90,17 @@ def test_wrong_then_retry_then_right_with_feedback_score_and_show_me():
     answer(at, "seed-2", "Session closed")
     assert "**2 of 4** right · 1 on the first try · 2 answered" in texts(at)
     at.button(key="show_seed-2").click().run()
-    assert at.session_state["lab_step"] == 5
+    assert at.session_state["lab_player"].step == 5
 
 
 def test_a_hint_is_there_on_request():
-    at = open_app("pages/6_Quiz.py")
+    at = open_app("pages/quiz.py")
     assert "Check the 'Airflow Internal State' column" in texts(at)  # inside the collapsed "Hint" expander
     assert any(e.label == "Hint" for e in at.expander)
 
 
 def test_one_question_at_a_time():
-    at = open_app("pages/6_Quiz.py")
+    at = open_app("pages/quiz.py")
     at.toggle(key="quiz_one_at_a_time").set_value(True).run()
     assert [r.key for r in at.radio] == ["quiz_seed-1_1"]
     at.button(key="quiz_next").click().run()
@@ -108,7 +108,7 @@ def test_one_question_at_a_time():
 
 
 def test_each_scenario_has_its_own_questions():
-    at = open_app("pages/6_Quiz.py", scenario="job_fails")
+    at = open_app("pages/quiz.py", scenario="job_fails")
     assert [r.key for r in at.radio] == ["quiz_jf-1_1", "quiz_jf-2_1", "quiz_jf-3_1"]
 
 
@@ -117,7 +117,7 @@ def test_each_scenario_has_its_own_questions():
 def test_bad_names_get_a_clear_message(name, words):
     with pytest.raises(InvalidName, match=words):
         validate_name(name)
-    at = open_app("pages/6_Quiz.py")
+    at = open_app("pages/quiz.py")
     at.text_input(key="quiz_name").set_value(name).run()
     at.button(key="quiz_sign_in").click().run()
     assert any(words in e.value for e in at.error)
@@ -125,17 +125,17 @@ def test_bad_names_get_a_clear_message(name, words):
 
 
 def test_named_progress_comes_back_and_learners_do_not_see_each_other():
-    ada = open_app("pages/6_Quiz.py")
+    ada = open_app("pages/quiz.py")
     ada.text_input(key="quiz_name").set_value("Ada Lovelace").run()
     ada.button(key="quiz_sign_in").click().run()
     answer(ada, "seed-2", "Session closed")
-    bob = open_app("pages/6_Quiz.py")
+    bob = open_app("pages/quiz.py")
     bob.text_input(key="quiz_name").set_value("Bob").run()
     bob.button(key="quiz_sign_in").click().run()
     assert "**0 of 4** right" in texts(bob)
     lab._open.cache_clear()  # as after a server restart: a new engine, the same database
     lab._progress.cache_clear()
-    again = open_app("pages/6_Quiz.py")
+    again = open_app("pages/quiz.py")
     again.text_input(key="quiz_name").set_value("ada lovelace").run()  # names match without regard to case
     again.button(key="quiz_sign_in").click().run()
     assert "Answering as **Ada Lovelace**" in texts(again)
@@ -143,7 +143,7 @@ def test_named_progress_comes_back_and_learners_do_not_see_each_other():
 
 
 def test_anonymous_answers_are_not_saved():
-    at = open_app("pages/6_Quiz.py")
+    at = open_app("pages/quiz.py")
     answer(at, "seed-2", "Session closed")
     assert lab.get_progress().records(lab.get_progress().learner("anyone")[0]) == []
 

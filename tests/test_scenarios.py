@@ -155,7 +155,7 @@ def test_cli_runs_every_scenario(tmp_path, scenario_id):
 def test_the_scenario_in_the_url_is_shown_on_every_page():
     at = open_app(scenario="job_fails", step="5")
     assert "Step 5 of 6: Task fails" in texts(at)
-    at.switch_page("pages/3_Process_table.py").run()
+    at.switch_page("pages/process_table.py").run()
     frame = at.dataframe[0].value
     assert list(frame["vs the lesson"]) == ["", "", "", "≠ changed from the lesson"] * 1 + [
         "≠ changed from the lesson"] * 2
@@ -177,13 +177,13 @@ def test_choosing_a_scenario_in_the_sidebar_changes_every_view():
 
 
 def test_compare_page_shows_both_runs():
-    at = open_app("pages/10_Compare_with_the_lesson.py", scenario="job_fails", step="4")
+    at = open_app("pages/compare.py", scenario="job_fails", step="4")
     page = texts(at)
     assert "Cloud job started successfully" in page and "BadRequest: 400 POST" in page
 
 
 def test_your_dag_page_turns_a_changed_conn_id_into_scenario_2():
-    at = open_app("pages/11_Your_DAG.py")
+    at = open_app("pages/your_dag.py")
     source = at.text_area(key="own_dag_source").value.replace("my_gcp_conn", "my_other_conn")
     at.text_area(key="own_dag_source").set_value(source)
     at.button(key="own_dag_run").click().run()
@@ -191,7 +191,7 @@ def test_your_dag_page_turns_a_changed_conn_id_into_scenario_2():
 
 
 def test_your_dag_page_reports_bad_source_with_its_line():
-    at = open_app("pages/11_Your_DAG.py")
+    at = open_app("pages/your_dag.py")
     at.text_area(key="own_dag_source").set_value("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t',\n")
     at.button(key="own_dag_run").click().run()
     assert any(e.value.startswith("The DAG cannot be read: Line 2: Syntax error") for e in at.error)
@@ -199,7 +199,7 @@ def test_your_dag_page_reports_bad_source_with_its_line():
 
 
 def test_your_dag_page_runs_an_example_with_three_clouds():
-    at = open_app("pages/11_Your_DAG.py")
+    at = open_app("pages/your_dag.py")
     at.selectbox(key="own_dag_example").set_value("azure_blob").run()
     assert "`example_blob_dag`" in texts(at)
     at.slider(key="step_slider").set_value(3).run()

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from benchmarks.engine_bench import generated_dag, store_with
-from engine import lab
+from lab_ui import server as lab
 from engine.connection import Connection
 from engine.dag import read_dag
 from engine.secrets import default_backends

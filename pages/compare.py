@@ -2,18 +2,14 @@
 
 import streamlit as st
 
-from app import SCENARIO, set_scenario, setup, show_flow, show_process_table, show_step_card, show_tracker, stepped
-from engine import lab
 from engine.lessons import scenario, scenarios
+from lab_ui import frame, server, state
+from lab_ui.panels import show_flow, show_process_table, show_step_card, show_tracker
+from lab_ui.stepping import stepped
 
-trace, _ = setup("Compare with the lesson", "⚖️")
-others = [i for i in scenarios() if i != "lesson"]
-if trace.scenario_id == "lesson":
-    st.info("Choose a scenario to set beside the lesson.", icon="ℹ️")
-    st.selectbox("Scenario", others, index=None, key="compare_pick", format_func=lambda i: scenario(i).title,
-                 on_change=lambda: set_scenario(st.session_state["compare_pick"]))
-    st.stop()
-lesson_trace = lab.current_trace("lesson")
+frame.require()
+
+lesson_trace = server.current_trace("lesson")
 
 
 def render(trace, step):
@@ -24,7 +20,7 @@ def render(trace, step):
         show_step_card(lesson_trace, lesson_step)
         show_flow(lesson_trace, lesson_step)
     with right:
-        st.subheader(scenario(st.session_state[SCENARIO]).title)
+        st.subheader(scenario(trace.scenario_id).title)
         show_step_card(trace, step)
         show_flow(trace, step)
     st.markdown("#### Process table of the scenario")
@@ -33,4 +29,10 @@ def render(trace, step):
     show_tracker(trace, step, every_step=False)
 
 
-stepped(render)
+if state.current_trace().scenario_id == "lesson":
+    st.info("Choose a scenario to set beside the lesson.", icon="ℹ️")
+    st.selectbox("Scenario", [i for i in scenarios() if i != "lesson"], index=None, key="compare_pick",
+                 format_func=lambda i: scenario(i).title,
+                 on_change=lambda: state.set_scenario(st.session_state["compare_pick"]))
+else:
+    stepped(render)

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from app import EVERY_STEP, setup, show_tracker, show_variables, stepped
+from lab_ui import frame
+from lab_ui.panels import show_tracker, show_variables
+from lab_ui.state import EVERY_STEP
+from lab_ui.stepping import stepped
 
-trace, _ = setup("Variable tracker", "🔎")
-
+frame.require()
 
 def render(trace, step):
     every = st.toggle("Show a column after every step", key=EVERY_STEP)

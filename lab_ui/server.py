@@ -1,5 +1,6 @@
-"""What the pages need from the engine, with no Streamlit: the store, the current trace,
-the reading of a step or scenario from a URL, and the server's sockets set for small messages.
+"""The server's side of the lab, with no Streamlit import: the store and progress opened once per
+process, the current trace cached per scenario and state of the store, and the sockets set
+for small messages.
 
 The store is opened once per configuration (process-wide); a trace is computed once per
 scenario, DAG source and state of the store, and then only replayed by index. The state of the
@@ -18,7 +19,7 @@ import weakref
 from functools import lru_cache
 
 from engine.crypto import load_keys
-from engine.lessons import scenario, scenarios, seed_connections
+from engine.lessons import scenario, seed_connections
 from engine.progress import ProgressStore
 from engine.settings import database_url
 from engine.simulator import run_scenario
@@ -80,27 +81,6 @@ def current_trace(scenario_id: str, dag_source: str | None = None, environ=os.en
     """The recorded run of a scenario against the current store (computed once per store state)."""
     store = get_store(environ)
     return _trace(scenario_id, dag_source, store, current_fingerprint(store))
-
-
-def parse_step(raw: str | None, total: int, default: int = 1) -> tuple[int, str | None]:
-    """A step from the URL: the nearest valid step, and a notice when the raw value was not one."""
-    if raw is None or raw == "":
-        return default, None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        return default, f"“{raw}” is not a step number; showing step {default} of {total}."
-    if value < 1:
-        return 1, f"There is no step {value}; showing step 1 of {total}."
-    if value > total:
-        return total, f"There is no step {value}; this run has {total} steps, showing step {total}."
-    return value, None
-
-
-def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str | None]:
-    if raw is None or raw == "" or raw in scenarios():
-        return raw or default, None
-    return default, f"There is no scenario “{raw}”; showing “{scenario(default).title}”."
 
 
 @lru_cache(maxsize=8)

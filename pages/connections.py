@@ -8,8 +8,7 @@ beside the field it concerns, and nothing stored changes.
 import pandas as pd
 import streamlit as st
 
-from app import setup
-from engine import lab
+from lab_ui import frame, server
 from engine.errors import AirflowException, InvalidConnection
 from engine.forms import FieldError, build_connection, fields, form_type, form_values
 from engine.hooks import test_connection
@@ -19,16 +18,17 @@ from engine.listing import connection_rows
 from engine.secrets import connection_from_text
 from engine.transfer import env_line, export_text, file_format_of, parse_text
 
+frame.require()
+
 ERRORS = "conn_errors"  # field -> message, for the form that was last submitted
 DONE = "conn_done"  # the last success message
 CONFIRM = "conn_confirm_delete"
 OTHER = "other (type it)"
 
-setup("Connections", "🔐")
-store = lab.get_store()
+store = server.get_store()
 ss = st.session_state
 ss.setdefault(ERRORS, {})
-origin, created = lab.key_origin()
+origin, created = server.key_origin()
 st.caption(
     "The lesson's flow starts here: **Define Connection in Airflow UI** and **Store Credentials Securely**. "
     f"Passwords and extras are Fernet-encrypted before they reach the database (key: {origin}"

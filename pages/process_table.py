@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from app import HIDE_FUTURE, setup, show_process_table, stepped
+from lab_ui import frame
+from lab_ui.panels import show_process_table
+from lab_ui.state import HIDE_FUTURE
+from lab_ui.stepping import stepped
 
-trace, _ = setup("Process table", "📋")
-
+frame.require()
 
 def render(trace, step):
     hide = st.toggle("Hide the steps not reached yet", key=HIDE_FUTURE)

@@ -1,9 +1,10 @@
 """Mode 1: the seven-node process flow, the current step's node highlighted."""
 
-from app import setup, show_flow, show_step_card, stepped
+from lab_ui import frame
+from lab_ui.panels import show_flow, show_step_card
+from lab_ui.stepping import stepped
 
-trace, _ = setup("Process flow", "🔀")
-
+frame.require()
 
 def render(trace, step):
     show_flow(trace, step, graphviz=True)

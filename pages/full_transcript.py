@@ -2,16 +2,15 @@
 
 import streamlit as st
 
-from app import setup, stepped
-from engine.lessons import lesson
+from lab_ui import frame
+from lab_ui.stepping import stepped
 
-trace, _ = setup("Full transcript", "📜")
-
+frame.require()
 
 def render(trace, step):
     kind = trace.step(step).kind
     parts = []
-    for sentence in lesson()["transcript"]:
+    for sentence in trace.lesson["transcript"]:
         text = " ".join(sentence["text"].split())
         parts.append(f"**▶ :blue-background[{text}]**" if sentence["step_kind"] == kind else text)
     st.markdown(" ".join(parts))

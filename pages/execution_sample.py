@@ -2,18 +2,20 @@
 
 import streamlit as st
 
-from app import setup
-from engine.lessons import lesson, scenario
+from engine.lessons import scenario
+from lab_ui import frame, state
 
-trace, step = setup("Execution sample", "🐍")
-sc = scenario(st.session_state["lab_scenario"])
+frame.require()
+
+trace = state.current_trace()
 task = trace.dag.tasks[0]
-st.markdown(f"`{sc.dag_file}` — the DAG as Airflow would read it. The highlighted line names the connection.")
+st.markdown(f"`{scenario(trace.scenario_id).dag_file}` — the DAG as Airflow would read it. "
+            "The highlighted line names the connection.")
 lines = trace.dag.source.rstrip("\n").splitlines()
 marked = [f"{line}  # ◀ the connection is named here, never its credentials" if i + 1 == task.conn_lineno else line
           for i, line in enumerate(lines)]
 st.code("\n".join(marked), language="python", line_numbers=True)
-st.markdown(lesson()["sample_caption"].format(conn_id=task.conn_id))
+st.markdown(trace.lesson["sample_caption"].format(conn_id=task.conn_id))
 st.markdown(
     f"At run time the task asks Airflow for `{task.conn_id}` (step "
     f"{trace.first('request_connection').number}); `{task.conn_arg}` is the argument "

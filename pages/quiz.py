@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from app import QUIZ, set_scenario, setup
-from engine import lab
+from lab_ui import frame, server
+from lab_ui.state import QUIZ, SCENARIO, set_scenario
 from engine.lessons import scenario
 from engine.progress import InvalidName, by_question, summary
 from engine.quiz import answer_key, grade, lettered, questions, shuffled
+
+frame.require()
 
 LEARNER = "quiz_learner"  # (id, name) of a named learner, or None when anonymous
 NAME_ERROR = "quiz_name_error"
@@ -15,7 +17,6 @@ ONE_AT_A_TIME = "quiz_one_at_a_time"
 CURRENT = "quiz_current"
 RETRY = "quiz_retry"  # question id -> attempt number now shown (after "Try again")
 
-trace, step = setup("Quiz", "❓")
 ss = st.session_state
 ss.setdefault(QUIZ, [])  # the Records of this learner (anonymous: this browser session only)
 ss.setdefault(LEARNER, None)
@@ -24,13 +25,13 @@ ss.setdefault(RETRY, {})
 
 def sign_in() -> None:
     try:
-        learner_id, name = lab.get_progress().learner(ss.get("quiz_name", ""))
+        learner_id, name = server.get_progress().learner(ss.get("quiz_name", ""))
     except InvalidName as err:
         ss[NAME_ERROR] = str(err)
         return
     ss[NAME_ERROR] = None
     ss[LEARNER] = (learner_id, name)
-    ss[QUIZ] = lab.get_progress().records(learner_id)
+    ss[QUIZ] = server.get_progress().records(learner_id)
     ss[RETRY] = {}
 
 
@@ -47,7 +48,7 @@ def check(q: dict, attempt: int) -> None:
     record = grade(q, choice, attempt)
     ss[QUIZ] = [*ss[QUIZ], record]
     if ss[LEARNER]:
-        lab.get_progress().record(ss[LEARNER][0], record)
+        server.get_progress().record(ss[LEARNER][0], record)
 
 
 def retry(qid: str, attempt: int) -> None:
@@ -67,7 +68,7 @@ with st.container(border=True):
             st.error(ss[NAME_ERROR], icon="⚠️")
         st.button("Save my progress under this name", key="quiz_sign_in", on_click=sign_in)
 
-scope = questions(ss["lab_scenario"]) or questions("lesson")
+scope = questions(ss[SCENARIO]) or questions("lesson")
 st.caption(f"{len(scope)} questions about “{scenario(scope[0]['scenario']).title}”. Change the scenario in the "
            "sidebar for its own questions. Keyboard: Tab to move, arrows to choose, Enter or Space to press.")
 one = st.toggle("One question at a time", key=ONE_AT_A_TIME)

@@ -1,0 +1,97 @@
+"""The frame around every page: the page list (once), the page's config and title, the URL
+and the step cursor synced once per rerun, and the lab's own sidebar.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from engine.lessons import lesson, scenario, scenarios
+from lab_ui import server, state
+from lab_ui.panels import CSS
+
+# (file, title, icon): the one list of pages; the sidebar and the deep links derive from it. A page's
+# URL is its file's name (/process_table?step=3), the first the default (/). It must be: on a fresh
+# server Streamlit first reads pages/ the old way, one page per file at /<file name>, and then
+# runs that file without this frame; frame.require() draws it inside the frame instead.
+PAGES = [
+    ("pages/walkthrough.py", "Step-by-step walkthrough", "🧭"),
+    ("pages/process_flow.py", "Process flow", "🔀"),
+    ("pages/execution_sample.py", "Execution sample", "🐍"),
+    ("pages/process_table.py", "Process table", "📋"),
+    ("pages/variable_tracker.py", "Variable tracker", "🔎"),
+    ("pages/key_moments.py", "Key moments", "💡"),
+    ("pages/quiz.py", "Quiz", "❓"),
+    ("pages/concept_snapshot.py", "Concept snapshot", "🧩"),
+    ("pages/full_transcript.py", "Full transcript", "📜"),
+    ("pages/connections.py", "Connections", "🔐"),
+    ("pages/compare.py", "Compare with the lesson", "⚖️"),
+    ("pages/your_dag.py", "Your DAG", "✍️"),
+]
+
+
+@st.cache_resource(show_spinner=False)
+def _sockets_set_for_small_messages() -> int:
+    """Once per server process: a step's messages leave at once (see ``server.send_small_messages_at_once``)."""
+    return server.send_small_messages_at_once()
+
+
+def pages() -> list:
+    return [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
+
+
+_inside = threading.local()  # set while this thread's frame runs a page
+
+
+def run() -> None:
+    """The frame, then the current page."""
+    _inside.frame = True
+    try:
+        _run()
+    finally:
+        _inside.frame = False
+
+
+def require() -> None:
+    """First line of every page: a page opened without the frame (Streamlit's old-style
+    /<file name> URL on a fresh server) is drawn inside it instead, never bare."""
+    if not getattr(_inside, "frame", False):
+        run()
+        st.stop()
+
+
+def _run() -> None:
+    page = st.navigation(pages(), position="hidden")
+    st.set_page_config(page_title=f"{page.title} · Airflow connections lab", page_icon=page.icon, layout="wide")
+    _sockets_set_for_small_messages()
+    st.markdown(CSS, unsafe_allow_html=True)
+    state.sync_from_url()
+    cursor = state.player(state.current_trace())
+    state.write_url(cursor.step)
+    sidebar()
+    st.title(f"{page.icon} {page.title}")
+    notice = st.session_state.get(state.NOTICE)
+    if notice:
+        st.warning(notice, icon="⚠️")
+    page.run()
+
+
+def sidebar() -> None:
+    ss = st.session_state
+    with st.sidebar:
+        st.markdown(f"**{lesson()['title']}**")
+        ss["scenario_select"] = ss[state.SCENARIO]
+        st.selectbox(
+            "Scenario",
+            list(scenarios()),
+            key="scenario_select",
+            format_func=lambda i: scenario(i).title,
+            on_change=lambda: state.set_scenario(ss["scenario_select"]),
+            help="Each scenario is a recorded run of its own; every page shows the same one.",
+        )
+        st.caption(scenario(ss[state.SCENARIO]).summary)
+        st.markdown("**Learning modes**")
+        for path, title, icon in PAGES:  # the step and scenario travel in the session, then the URL
+            st.page_link(path, label=title, icon=icon)

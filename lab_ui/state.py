@@ -1,0 +1,106 @@
+"""Session state: one key per concept, the step cursor (``engine.player.Player``) and the URL.
+
+Every page reads the same names from here. The current scenario and step are mirrored in the
+URL (``?step=3&scenario=job_fails``), so a link opens the same view and the back button works;
+a URL value that is not valid becomes the nearest valid one and a notice.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.lessons import scenario, scenarios
+from engine.player import Player
+from engine.trace import Trace
+from lab_ui import server
+
+SCENARIO = "lab_scenario"  # current scenario id
+PLAYER = "lab_player"  # the step cursor: an engine.player.Player
+URL_SEEN = "lab_url_seen"  # the (scenario, step) last written to or read from the URL
+NOTICE = "lab_notice"  # a notice about a URL value that was not valid
+EVERY_STEP = "lab_every_step"  # tracker: a column after every step
+HIDE_FUTURE = "lab_hide_future"  # process table: hide rows not reached yet
+PREDICT = "lab_predict"  # "predict, then step" mode
+AUTOPLAY = "lab_autoplay"  # the autoplay toggle (the player follows it)
+QUIZ = "lab_quiz"  # the quiz's answer records
+
+
+def parse_step(raw: str | None, total: int, default: int = 1) -> tuple[int, str | None]:
+    """A step from the URL: the nearest valid step, and a notice when the raw value was not one."""
+    if raw is None or raw == "":
+        return default, None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        return default, f"“{raw}” is not a step number; showing step {default} of {total}."
+    if value < 1:
+        return 1, f"There is no step {value}; showing step 1 of {total}."
+    if value > total:
+        return total, f"There is no step {value}; this run has {total} steps, showing step {total}."
+    return value, None
+
+
+def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str | None]:
+    if raw is None or raw == "" or raw in scenarios():
+        return raw or default, None
+    return default, f"There is no scenario “{raw}”; showing “{scenario(default).title}”."
+
+
+def current_trace(dag_source: str | None = None) -> Trace:
+    """The run the pages show: the current scenario's, or of ``dag_source``'s DAG."""
+    if dag_source is not None:
+        return server.current_trace("lesson", dag_source)
+    return server.current_trace(st.session_state[SCENARIO])
+
+
+def player(trace: Trace) -> Player:
+    """The learner's cursor, sized to ``trace`` (created on first use)."""
+    ss = st.session_state
+    if PLAYER not in ss:
+        ss[PLAYER] = Player(len(trace.steps))
+    cursor: Player = ss[PLAYER]
+    cursor.resize(len(trace.steps))
+    cursor.autoplay = bool(ss.get(AUTOPLAY))
+    return cursor
+
+
+def sync_from_url() -> None:
+    """A URL that changed outside the app (a deep link, the back button) sets the state."""
+    ss = st.session_state
+    params = st.query_params
+    raw = (params.get("scenario"), params.get("step"))
+    if SCENARIO in ss and raw == ss.get(URL_SEEN):
+        return
+    notices = []
+    if raw[0] is not None or SCENARIO not in ss:
+        ss[SCENARIO], notice = parse_scenario(raw[0])
+        notices.append(notice)
+    if raw[1] is not None:
+        cursor = player(current_trace())
+        step, notice = parse_step(raw[1], cursor.total)
+        cursor.seek(step)
+        notices.append(notice)
+    ss[NOTICE] = " ".join(n for n in notices if n) or None
+    ss[URL_SEEN] = raw
+
+
+def write_url(step: int) -> None:
+    """Keep ``?step=`` (and ``?scenario=`` unless it is the lesson) in step with the state."""
+    ss = st.session_state
+    wanted = {"step": str(step)}
+    if ss[SCENARIO] != "lesson":
+        wanted["scenario"] = ss[SCENARIO]
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+    ss[URL_SEEN] = (wanted.get("scenario"), wanted["step"])
+
+
+def go_to(step: int) -> None:
+    """Every page's "show step N": the cursor moves; the next rerun writes the URL."""
+    player(current_trace()).seek(step)
+
+
+def set_scenario(scenario_id: str, step: int = 1) -> None:
+    st.session_state[SCENARIO] = scenario_id
+    cursor = player(current_trace())
+    cursor.seek(step)
