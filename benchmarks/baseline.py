@@ -17,7 +17,7 @@ BARE_APP = ROOT / "benchmarks" / "bare_app.py"
 
 def bare_server(home: Path, config: str = "lab", extra_env: dict | None = None):
     """`streamlit run bare_app.py` with the lab's configuration, or with Streamlit's defaults."""
-    from tests.conftest import Server
+    from tests.helpers import Server
 
     if config not in ("lab", "defaults"):
         raise ValueError(f"config is 'lab' or 'defaults', not {config!r}")
@@ -27,6 +27,6 @@ def bare_server(home: Path, config: str = "lab", extra_env: dict | None = None):
 
 def lab_server(home: Path, extra_env: dict | None = None):
     """`streamlit run app.py` as the README starts it (from the project's folder)."""
-    from tests.conftest import Server
+    from tests.helpers import Server
 
     return Server(ROOT / "app.py", home, extra_env, cwd=ROOT)

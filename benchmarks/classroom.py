@@ -137,7 +137,9 @@ async def arrive(rng: random.Random) -> None:
         await asyncio.sleep(THINK * rng.random())
 
 
-async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list, index: int = 0) -> Learner:
+async def lab_learner(
+    base_url: str, latencies: list[float], hold: asyncio.Event, ready: list, index: int = 0
+) -> Learner:
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     rng = random.Random(index)  # each learner reads at its own pace
@@ -163,7 +165,9 @@ async def lab_learner(base_url: str, latencies: list[float], hold: asyncio.Event
     return learner
 
 
-async def bare_learner(base_url: str, latencies: list[float], hold: asyncio.Event, ready: list, index: int = 0) -> Learner:
+async def bare_learner(
+    base_url: str, latencies: list[float], hold: asyncio.Event, ready: list, index: int = 0
+) -> Learner:
     rng = random.Random(index)
     learner = Learner(base_url)
     await arrive(rng)
@@ -222,15 +226,19 @@ def main(argv=None) -> int:
     global THINK
     THINK = args.think
     print(f"Think time {args.think:g} s (±50%) between a learner's actions.\n")
-    print(f"| learners ({args.label}) | step p50 | step p95 | errors | server MB/session | bare p50 | bare p95 "
-          "| p95 vs 1 learner |")
+    print(
+        f"| learners ({args.label}) | step p50 | step p95 | errors | server MB/session | bare p50 | bare p95 "
+        "| p95 vs 1 learner |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     if args.url:
         first = None
         for n in args.learners:
             r = asyncio.run(classroom(lab_learner, args.url, n, None))
             first = first or r["p95"]
-            print(f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | – | – | – | {r['p95'] / first:.1f}x |")
+            print(
+                f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | – | – | – | {r['p95'] / first:.1f}x |"
+            )
         return 0
     from benchmarks.baseline import bare_server, lab_server
 
@@ -247,8 +255,10 @@ def main(argv=None) -> int:
                 r = asyncio.run(classroom(lab_learner, lab.url, n, lab.proc.pid))
                 b = asyncio.run(classroom(bare_learner, bare.url, n, bare.proc.pid))
                 first = first or r["p95"]
-                print(f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | {r['mb_per_session']:.1f} "
-                      f"| {b['p50']:.0f} ms | {b['p95']:.0f} ms | {r['p95'] / first:.1f}x |")
+                print(
+                    f"| {n} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | {r['mb_per_session']:.1f} "
+                    f"| {b['p50']:.0f} ms | {b['p95']:.0f} ms | {r['p95'] / first:.1f}x |"
+                )
         finally:
             lab.stop()
             bare.stop()

@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.baseline import bare_server, lab_server  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
 
 
 def cold_start(browser, start_server, heading) -> tuple[float, float]:

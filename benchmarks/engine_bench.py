@@ -26,22 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cryptography.fernet import Fernet  # noqa: E402
 
-from engine.connection import Connection  # noqa: E402
-from engine.crypto import parse_keys  # noqa: E402
 from engine.dag import read_dag  # noqa: E402
-from engine.lessons import scenario, seed_connections  # noqa: E402
+from engine.lessons import scenario  # noqa: E402
 from engine.secrets import default_backends, resolve_connection  # noqa: E402
 from engine.simulator import run, run_scenario  # noqa: E402
-from engine.store import ConnectionStore, make_engine  # noqa: E402
-
-
-def generated_dag(tasks: int, connections: int) -> str:
-    lines = ["from airflow import DAG", "with DAG('generated') as dag:"]
-    for i in range(tasks):
-        lines.append(f"    BigQueryInsertJobOperator(task_id='t{i}', configuration={{}}, gcp_conn_id='conn_{i % connections}')")
-    return "\n".join(lines) + "\n"
+from tests.helpers import generated_dag, store_with  # noqa: E402
 
 
 def timed(fn, repeat: int) -> tuple[float, int]:
@@ -60,16 +50,6 @@ def timed(fn, repeat: int) -> tuple[float, int]:
     return statistics.median(times), peak
 
 
-def store_with(url: str, connections: int) -> ConnectionStore:
-    store = ConnectionStore(make_engine(url), parse_keys(Fernet.generate_key().decode()))
-    for i in range(connections):
-        store.add(Connection(conn_id=f"conn_{i}", conn_type="google_cloud_platform", password="pw",
-                             extra={"project": f"p{i}", "key_path": f"/keys/{i}.json"}))
-    for conn_id, fields in seed_connections().items():
-        store.add(Connection(conn_id=conn_id, **fields))
-    return store
-
-
 def row(name: str, value: float, base: float, unit: str = "ms", extra: str = "") -> None:
     print(f"| {name} | {value:,.2f} {unit} | {base:,.2f} {unit} | {value / base:,.1f}x | {extra} |")
 
@@ -85,24 +65,34 @@ def main(argv=None) -> int:
         print("|---|---|---|---|---|")
         lesson_time, lesson_peak = timed(lambda: run_scenario(scenario("lesson"), store), 20)
         parse_time, _ = timed(lambda: ast.parse(scenario("lesson").dag_source), 20)
-        row("engine: one run of the lesson", lesson_time * 1e3, parse_time * 1e3,
-            extra=f"peak {lesson_peak / 1e3:,.0f} kB; baseline: ast.parse of the DAG")
+        row(
+            "engine: one run of the lesson",
+            lesson_time * 1e3,
+            parse_time * 1e3,
+            extra=f"peak {lesson_peak / 1e3:,.0f} kB; baseline: ast.parse of the DAG",
+        )
         results = {}
         for n in sizes:
             for k in (1, 10):
                 source = generated_dag(n, k)
                 dag = read_dag(source)
                 backends = default_backends(store, {})
-                t, peak = timed(lambda: run(dag, backends), 3 if n >= 10_000 else 5)
-                base, _ = timed(lambda: ast.parse(source), 3)
+                t, peak = timed(lambda dag=dag, backends=backends: run(dag, backends), 3 if n >= 10_000 else 5)
+                base, _ = timed(lambda source=source: ast.parse(source), 3)
                 results[(n, k)] = (t, peak)
-                row(f"engine: {n:,} tasks over {k} connection(s)", t * 1e3, base * 1e3,
-                    extra=f"{4 * n + 2:,} steps; peak {peak / 1e6:,.1f} MB")
+                row(
+                    f"engine: {n:,} tasks over {k} connection(s)",
+                    t * 1e3,
+                    base * 1e3,
+                    extra=f"{4 * n + 2:,} steps; peak {peak / 1e6:,.1f} MB",
+                )
         if 10_000 in sizes:
             for k in (1, 10):
                 (t1, m1), (t2, m2) = results[(1_000, k)], results[(10_000, k)]
-                print(f"| growth 1,000 → 10,000 tasks, {k} conn. | time ×{t2 / t1:.1f} | memory ×{m2 / m1:.1f} "
-                      f"| (linear: ×10) | |")
+                print(
+                    f"| growth 1,000 → 10,000 tasks, {k} conn. | time ×{t2 / t1:.1f} | memory ×{m2 / m1:.1f} "
+                    f"| (linear: ×10) | |"
+                )
         bench_store("SQLite", f"sqlite:///{tmp}/resolve.db")
         pg = postgres_url()
         if pg is not None:
@@ -137,26 +127,23 @@ def bench_store(name: str, url: str) -> None:
     t, _ = timed(resolve_all, 3)
     base, _ = timed(raw_all, 3)
     raw.close()
-    row(f"store: resolve a connection ×1,000 ({name})", t * 1e3, base * 1e3,
-        extra="decryption included; baseline: raw DBAPI SELECT ×1,000")
+    row(
+        f"store: resolve a connection ×1,000 ({name})",
+        t * 1e3,
+        base * 1e3,
+        extra="decryption included; baseline: raw DBAPI SELECT ×1,000",
+    )
     store.engine.dispose()
 
 
 def postgres_url():
     """Start a throwaway PostgreSQL on loopback with the tests' helper, if the binaries exist."""
-    import glob
-    if not glob.glob("/usr/lib/postgresql/*/bin"):
-        return None
-    from tests import conftest
-    gen = conftest.pg_url.__wrapped__()
-    url = next(gen)
+    from tests.helpers import postgres_binaries, postgres_server
 
-    def stop():
-        try:
-            next(gen)
-        except StopIteration:
-            pass
-    return url, stop
+    if not postgres_binaries():
+        return None
+    server = postgres_server()
+    return server.__enter__(), lambda: server.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

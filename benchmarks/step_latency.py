@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.baseline import bare_server, lab_server  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
 
 
 def idle(page):
@@ -96,8 +96,10 @@ def main(argv=None) -> int:
     for name, values in times.items():
         print(f"{name:<34} {statistics.median(values) * 1000:>10.0f} {p95(values) * 1000:>8.0f}")
     lab, bare = times["lab walkthrough"], times["bare one-button page"]
-    print(f"{'ratio lab / bare (same config)':<34} {statistics.median(lab) / statistics.median(bare):>10.2f} "
-          f"{p95(lab) / p95(bare):>8.2f}")
+    print(
+        f"{'ratio lab / bare (same config)':<34} {statistics.median(lab) / statistics.median(bare):>10.2f} "
+        f"{p95(lab) / p95(bare):>8.2f}"
+    )
     return 0
 
 

@@ -14,7 +14,6 @@ session's websocket and its media files are served by the same process). Then:
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import subprocess
 import sys
@@ -62,7 +61,7 @@ http {{
 def shared_connection_check(url_a: str, url_b: str) -> str:
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, READY
+    from tests.helpers import CHROMIUM, CHROMIUM_ARGS, READY
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -98,7 +97,7 @@ def main(argv=None) -> int:
         return 1
     from benchmarks import classroom
     from benchmarks.engine_bench import postgres_url
-    from tests.conftest import Server, free_port
+    from tests.helpers import Server, free_port
 
     pg = postgres_url()
     if pg is None:
@@ -116,8 +115,18 @@ def main(argv=None) -> int:
         try:
             time.sleep(1)
             print(shared_connection_check(a.url, b.url) + "\n")
-            classroom.main(["--url", f"http://127.0.0.1:{port}", "--label", "2 servers + nginx + PostgreSQL",
-                            "--think", str(args.think), "--learners", *map(str, args.learners)])
+            classroom.main(
+                [
+                    "--url",
+                    f"http://127.0.0.1:{port}",
+                    "--label",
+                    "2 servers + nginx + PostgreSQL",
+                    "--think",
+                    str(args.think),
+                    "--learners",
+                    *map(str, args.learners),
+                ]
+            )
         finally:
             proc.terminate()
             a.stop()

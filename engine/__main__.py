@@ -23,13 +23,14 @@ import json
 import sys
 from urllib.parse import urlsplit
 
-from engine.connection import Connection, masked_uri, validate_conn_id
+from engine.connection import Connection, validate_conn_id
 from engine.errors import AirflowException
-from engine.secrets import EnvironmentVariablesBackend
-from engine.transfer import export_text, file_format_of, parse_text
 from engine.lessons import scenario, scenarios, seed_connections
+from engine.secrets import EnvironmentVariablesBackend
 from engine.simulator import run_scenario
 from engine.store import open_store
+from engine.transfer import export_text, file_format_of, parse_text
+from engine.uri import masked_uri
 from engine.views import process_rows, process_table, tracker_values, variable_tracker
 
 
@@ -88,8 +89,10 @@ def _connection_to_add(args: argparse.Namespace) -> Connection:
         if args.conn_json and "extra" in given:
             invalid.append("--conn-extra")
         if invalid:
-            raise AirflowException("The following args are not compatible with the "
-                                   f"--conn-{'uri' if args.conn_uri else 'json'} flag: {invalid!r}")
+            raise AirflowException(
+                "The following args are not compatible with the "
+                f"--conn-{'uri' if args.conn_uri else 'json'} flag: {invalid!r}"
+            )
     if args.conn_uri:
         if not urlsplit(args.conn_uri).scheme:
             raise AirflowException(f"The URI provided to --conn-uri is invalid: {masked_uri(args.conn_uri)}")
@@ -114,8 +117,13 @@ def cmd_connections(args: argparse.Namespace) -> int:
         store.add(conn)
         shown = conn.masked_dict()
         print(f"Successfully added `conn_id`={conn.conn_id}")
-        print(" | ".join(f"{k}={shown[k]}" for k in ("conn_id", "conn_type", "host", "login", "port", "extra")
-                         if shown[k] not in (None, "", {})))
+        print(
+            " | ".join(
+                f"{k}={shown[k]}"
+                for k in ("conn_id", "conn_type", "host", "login", "port", "extra")
+                if shown[k] not in (None, "", {})
+            )
+        )
     elif action == "get":
         env = EnvironmentVariablesBackend()
         conn = env.get_connection(args.conn_id)

@@ -32,10 +32,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from engine.errors import AirflowException, InvalidConnection
 from engine.masking import MASK, mask_connection_extra, redact, secrets_of
+from engine.uri import build_uri, normalize_conn_type, parse_uri
 
 # The CLI's and REST API's rule for a new conn_id (airflow.utils.helpers.validate_key).
 KEY_REGEX = re.compile(r"[\w.-]+")
@@ -43,8 +43,6 @@ CONN_ID_MAX_LEN = 200
 # The model's own, wider rule (airflow.models.connection.RE_SANITIZE_CONN_ID), for ids read back.
 RE_SANITIZE_CONN_ID = re.compile(r"[\w#!()\-.:/\\]+")
 MODEL_CONN_ID_MAX_LEN = 250
-EXTRA_KEY = "__extra__"
-URL_STRIPPED = "".join(map(chr, range(0x21)))  # what urlsplit strips from a URI's start (C0 and space)
 # Every field of a connection, in Airflow's order (``airflow.models.Connection.__init__``).
 FIELDS = ("conn_id", "conn_type", "description", "host", "login", "password", "schema", "port", "extra")
 # The fields besides conn_id, in the order ``airflow connections export`` writes them.
@@ -55,7 +53,9 @@ def validate_conn_id(conn_id: Any) -> str:
     """Return ``conn_id`` if ``airflow connections add``/``import`` would accept it; else raise
     with Airflow's words. Every write to the store checks it."""
     if not isinstance(conn_id, str):
-        raise InvalidConnection(f"Could not create connection. The key has to be a string and is {type(conn_id)}:{conn_id}")
+        raise InvalidConnection(
+            f"Could not create connection. The key has to be a string and is {type(conn_id)}:{conn_id}"
+        )
     if len(conn_id) > CONN_ID_MAX_LEN:
         raise InvalidConnection(
             f"Could not create connection. The key: {conn_id} has to be less than {CONN_ID_MAX_LEN} characters"
@@ -75,19 +75,16 @@ def validate_conn_id(conn_id: Any) -> str:
 
 def sanitize_conn_id(conn_id: str) -> str:
     """The model's rule: where Airflow silently sets conn_id to ``None``, the lab raises."""
-    if not isinstance(conn_id, str) or len(conn_id) > MODEL_CONN_ID_MAX_LEN or not RE_SANITIZE_CONN_ID.fullmatch(conn_id):
+    if (
+        not isinstance(conn_id, str)
+        or len(conn_id) > MODEL_CONN_ID_MAX_LEN
+        or not RE_SANITIZE_CONN_ID.fullmatch(conn_id)
+    ):
         raise InvalidConnection(
             f"The conn_id {conn_id!r} is not one Airflow can hold: at most {MODEL_CONN_ID_MAX_LEN} letters, digits "
             "and the symbols _ # ! ( ) - . : / \\."
         )
     return conn_id
-
-
-def normalize_conn_type(conn_type: str) -> str:
-    """``postgresql`` becomes ``postgres``; ``-`` becomes ``_`` (as Airflow does)."""
-    if conn_type == "postgresql":
-        return "postgres"
-    return conn_type.replace("-", "_")
 
 
 def validate_port(port: Any) -> int | None:
@@ -103,96 +100,6 @@ def validate_port(port: Any) -> int | None:
     if not 0 <= value <= 65535:
         raise InvalidConnection(f"The port must be between 0 and 65535, but got {value}.")
     return value
-
-
-def _hostname(parts) -> str:
-    """Airflow's ``_parse_netloc_to_hostname``: lower-cased, unless the host holds a ``/``."""
-    hostname = unquote(parts.hostname or "")
-    if "/" in hostname:
-        hostname = parts.netloc
-        if "@" in hostname:
-            hostname = hostname.rsplit("@", 1)[1]
-        if ":" in hostname:
-            hostname = hostname.split(":", 1)[0]
-        hostname = unquote(hostname)
-    return hostname
-
-
-def parse_uri(uri: str, decode_values: bool) -> dict[str, Any]:
-    """The fields of an Airflow connection URI, as ``Connection._parse_from_uri`` reads them.
-
-    ``decode_values``: JSON-decode each query value (``airflow.models``) or keep it a string
-    (``airflow.sdk``). Errors never show the URI's secrets.
-    """
-    if not isinstance(uri, str) or not uri.strip():
-        raise InvalidConnection("The connection URI is empty.")
-    if "://" not in uri and not uri.lstrip(URL_STRIPPED).startswith("//"):
-        raise InvalidConnection(
-            "Invalid connection string: an Airflow connection URI starts with the connection type and ://, "
-            "e.g. google-cloud-platform://?project=my-project (Airflow would read this text as a schema)."
-        )
-    schemes = uri.count("://")
-    if schemes > 2:
-        raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}.")
-    host_with_protocol = schemes == 2
-    try:
-        conn_type = urlsplit(uri).scheme
-        rest = uri.replace(f"{conn_type}://", "" if host_with_protocol else "//")
-        if host_with_protocol:
-            before = rest.split("://", 1)[0]
-            if "@" in before or ":" in before:
-                raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}.")
-        parts = urlsplit(rest)
-        port = parts.port
-    except ValueError as err:
-        raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}. {_why(err)}") from None
-    protocol = parts.scheme if host_with_protocol else None
-    host = _hostname(parts)
-    extra = None
-    if parts.query:
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if EXTRA_KEY in query:
-            extra = query[EXTRA_KEY]
-        else:
-            if decode_values:
-                for key, value in query.items():
-                    if value:
-                        try:
-                            query[key] = json.loads(value)
-                        except ValueError:
-                            pass
-            extra = json.dumps(query)
-    return {
-        "conn_type": normalize_conn_type(conn_type),
-        "host": f"{protocol}://{host}" if protocol and host else host,
-        "schema": unquote(parts.path[1:]) if parts.path[1:] else parts.path[1:],
-        "login": unquote(parts.username) if parts.username else parts.username,
-        "password": unquote(parts.password) if parts.password else parts.password,
-        "port": port,
-        "extra": extra,
-    }
-
-
-def _why(err: ValueError) -> str:
-    text = str(err)
-    if "Port" in text or "port" in text:
-        return "The port must be an integer between 0 and 65535."
-    if "IPv6" in text or "bracket" in text:
-        return "A host in [brackets] must be a valid IPv6 address."
-    return "It is not a valid URI."
-
-
-def masked_uri(uri: str) -> str:
-    """A URI with everything between ``//`` and ``@`` after the first ``:`` hidden, and the
-    values of sensitive or ``__extra__`` query parameters hidden: for error messages."""
-    base, _, query = uri.partition("?")
-    base = re.sub(r"(//[^/?#@]*?:)[^@]*@", r"\1" + MASK + "@", base)
-    if not query:
-        return base
-    from engine.masking import is_sensitive
-
-    params = [(k, MASK if is_sensitive(k) or k == EXTRA_KEY else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-    return base + "?" + "&".join(f"{quote(k)}={v if v == MASK else quote(v)}" for k, v in params)
 
 
 def _extra_text(extra: Any) -> str | None:
@@ -265,41 +172,7 @@ class Connection:
 
     def get_uri(self) -> str:
         """The connection as an Airflow URI (not a SQLAlchemy URL), as Airflow writes it."""
-        uri = f"{self.conn_type.lower().replace('_', '-')}://" if self.conn_type else "//"
-        host, protocol = self.host, None
-        if self.host and "://" in self.host:
-            protocol, bare = self.host.split("://", 1)
-            if protocol == self.conn_type:
-                protocol = None  # Airflow keeps the whole host, quoted, in this case
-            else:
-                host = bare
-        if protocol:
-            uri += f"{protocol}://"
-        authority = ""
-        if self.login is not None:
-            authority += quote(self.login, safe="")
-        if self.password is not None:
-            authority += ":" + quote(self.password, safe="")
-        if authority:
-            uri += authority + "@"
-        host_block = quote(host, safe="") if host else ""
-        if self.port:
-            host_block += f"@:{self.port}" if not host_block and not authority else f":{self.port}"
-        if self.schema:
-            host_block += f"/{quote(self.schema, safe='')}"
-        uri += host_block
-        if self.extra:
-            extra = self.extra_dejson
-            flat = not self.flatten_only_strings or all(isinstance(v, str) for v in extra.values())
-            try:
-                query = urlencode(extra)
-            except TypeError:
-                query = None
-            if flat and query and extra == dict(parse_qsl(query, keep_blank_values=True)):
-                uri += ("?" if self.schema else "/?") + query
-            else:
-                uri += ("?" if self.schema else "/?") + urlencode({EXTRA_KEY: self.extra})
-        return uri
+        return build_uri(self.fields(), self.extra_dejson, self.flatten_only_strings)
 
     # -- JSON ----------------------------------------------------------------------------
     @classmethod
@@ -366,9 +239,11 @@ class Connection:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Connection):
             return NotImplemented
-        return type(self) is type(other) and all(
-            getattr(self, f) == getattr(other, f) for f in FIELDS if f != "extra"
-        ) and self.extra_dejson == other.extra_dejson
+        return (
+            type(self) is type(other)
+            and all(getattr(self, f) == getattr(other, f) for f in FIELDS if f != "extra")
+            and self.extra_dejson == other.extra_dejson
+        )
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.masked_dict().items() if v not in (None, "", {})}

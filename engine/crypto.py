@@ -37,8 +37,8 @@ def parse_keys(text: str) -> MultiFernet:
     except (ValueError, TypeError) as err:
         raise AirflowException(
             f"Could not create Fernet object: {err}. A key is 32 url-safe base64-encoded bytes; "
-            "make one with: python -c \"from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())\""
+            'make one with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"'
         ) from None
 
 

@@ -39,13 +39,15 @@ def css(state: str) -> str:
     """The table style of a row or column in ``state`` (the current one bold on its fill)."""
     _, fill, ink, _, _ = STATES[state]
     return f"background-color: {fill}; color: {ink}; font-weight: bold" if state == "current" else f"color: {ink}"
+
+
 PRE_RUN = ("define", "store")  # happen before the DAG runs, in the UI and the metadata DB
 
 
 def node_states(trace: Trace, step: int) -> dict[str, str]:
     """node id → pending/current/done/failed after ``step`` (0 = before the run)."""
     nodes = [n["id"] for n in trace.lesson["flow"]]
-    states = {n: "pending" for n in nodes}
+    states = dict.fromkeys(nodes, "pending")
     request = trace.first("request_connection")
     defined = request is not None and not request.failed
     for node in PRE_RUN:
@@ -70,16 +72,26 @@ def flow_graph(trace: Trace, step: int, direction: str = "TB"):
     import graphviz
 
     states = node_states(trace, step)
-    graph = graphviz.Digraph("process_flow", graph_attr={"rankdir": direction, "bgcolor": "transparent", "ranksep": "0.25", "nodesep": "0.2"})
-    graph.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12", height="0.35",
-               width="2.8", margin="0.08,0.04")
+    graph = graphviz.Digraph(
+        "process_flow", graph_attr={"rankdir": direction, "bgcolor": "transparent", "ranksep": "0.25", "nodesep": "0.2"}
+    )
+    graph.attr(
+        "node",
+        shape="box",
+        style="rounded,filled",
+        fontname="Helvetica",
+        fontsize="12",
+        height="0.35",
+        width="2.8",
+        margin="0.08,0.04",
+    )
     graph.attr("edge", color="#80868b")
     flow = trace.lesson["flow"]
     for node in flow:
         state = states[node["id"]]
         symbol, fill, ink, _, _ = STATES[state]
         attrs = {"fillcolor": fill, "color": ink, "fontcolor": ink}
-        if state == "current" or (state == "failed" and 0 < step and trace.step(step).flow_node == node["id"]):
+        if state == "current" or (state == "failed" and step > 0 and trace.step(step).flow_node == node["id"]):
             attrs.update(peripheries="2", penwidth="2", fontname="Helvetica-Bold")
         graph.node(node["id"], f"{symbol} {node['label']}", **attrs)
     for a, b in zip(flow, flow[1:]):
@@ -107,20 +119,28 @@ def flow_svg(trace: Trace, step: int) -> str:
         symbol, fill, ink, words, _ = STATES[state]
         marked = node["id"] == current
         width = 3 if marked else 1.2
-        parts.append(f'<g><title>{_attr(node["label"])}: {words}</title>')
-        parts.append(f'<rect x="{pad}" y="{y}" width="{box_w}" height="{box_h}" rx="9" fill="{fill}" '
-                     f'stroke="{ink}" stroke-width="{width}"/>')
+        parts.append(f"<g><title>{_attr(node['label'])}: {words}</title>")
+        parts.append(
+            f'<rect x="{pad}" y="{y}" width="{box_w}" height="{box_h}" rx="9" fill="{fill}" '
+            f'stroke="{ink}" stroke-width="{width}"/>'
+        )
         if marked:  # a double border, not colour alone
-            parts.append(f'<rect x="{pad + 4}" y="{y + 4}" width="{box_w - 8}" height="{box_h - 8}" rx="6" '
-                         f'fill="none" stroke="{ink}" stroke-width="1.2"/>')
+            parts.append(
+                f'<rect x="{pad + 4}" y="{y + 4}" width="{box_w - 8}" height="{box_h - 8}" rx="6" '
+                f'fill="none" stroke="{ink}" stroke-width="1.2"/>'
+            )
         weight = "bold" if marked else "normal"
-        parts.append(f'<text x="{pad + box_w / 2}" y="{y + box_h / 2 + 5}" text-anchor="middle" fill="{ink}" '
-                     f'font-family="sans-serif" font-size="14" font-weight="{weight}">{symbol} '
-                     f'{_attr(node["label"])}</text></g>')
+        parts.append(
+            f'<text x="{pad + box_w / 2}" y="{y + box_h / 2 + 5}" text-anchor="middle" fill="{ink}" '
+            f'font-family="sans-serif" font-size="14" font-weight="{weight}">{symbol} '
+            f"{_attr(node['label'])}</text></g>"
+        )
         if i < len(trace.lesson["flow"]) - 1:
             x, y1, y2 = pad + box_w / 2, y + box_h, y + box_h + gap
-            parts.append(f'<path d="M{x} {y1} V{y2 - 2} M{x - 4} {y2 - 7} L{x} {y2 - 1} L{x + 4} {y2 - 7}" '
-                         f'stroke="#80868b" stroke-width="1.5" fill="none"/>')
+            parts.append(
+                f'<path d="M{x} {y1} V{y2 - 2} M{x - 4} {y2 - 7} L{x} {y2 - 1} L{x + 4} {y2 - 7}" '
+                f'stroke="#80868b" stroke-width="1.5" fill="none"/>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 

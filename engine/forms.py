@@ -43,7 +43,9 @@ def form_values(conn: Connection) -> dict[str, str]:
             value = extra.get(spec["key"][6:])
         else:
             value = getattr(conn, spec["key"])
-        values[spec["key"]] = "" if value is None else (json.dumps(value) if isinstance(value, (dict, list)) else str(value))
+        values[spec["key"]] = (
+            "" if value is None else (json.dumps(value) if isinstance(value, (dict, list)) else str(value))
+        )
     shown = {spec["key"][6:] for spec in fields(conn.conn_type) if spec["key"].startswith("extra.")}
     rest = {k: v for k, v in extra.items() if k not in shown}
     values["extra"] = json.dumps(rest, indent=2) if rest else ""
@@ -69,7 +71,9 @@ def build_connection(
     try:
         extra: dict[str, Any] = json.loads(extra_text) if extra_text else {}
     except json.JSONDecodeError as err:
-        raise FieldError("extra", f"Extra is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno}).") from None
+        raise FieldError(
+            "extra", f"Extra is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})."
+        ) from None
     if not isinstance(extra, dict):
         raise FieldError("extra", 'Extra must be a JSON object, e.g. {"region_name": "eu-west-1"}.')
     kwargs: dict[str, Any] = {"description": (values.get("description") or "").strip() or None}
@@ -78,7 +82,9 @@ def build_connection(
         raw = values.get(key)
         raw = raw.strip() if isinstance(raw, str) and not spec.get("multiline") else raw
         if spec.get("secret") and not raw:
-            raw = (kept.get(key[6:]) if key.startswith("extra.") else getattr(existing, key, None)) if existing else None
+            raw = (
+                (kept.get(key[6:]) if key.startswith("extra.") else getattr(existing, key, None)) if existing else None
+            )
             if isinstance(raw, (dict, list)):
                 raw = json.dumps(raw)
         if raw in (None, ""):
@@ -108,7 +114,13 @@ def build_connection(
     try:
         check_lengths(conn)
     except InvalidConnection as err:
-        field = next((f for f in ("conn_id", "conn_type", "host", "schema", "description", "login", "password", "extra")
-                      if f"The {f} is" in str(err)), "conn_id")
+        field = next(
+            (
+                f
+                for f in ("conn_id", "conn_type", "host", "schema", "description", "login", "password", "extra")
+                if f"The {f} is" in str(err)
+            ),
+            "conn_id",
+        )
         raise FieldError(field, str(err)) from None
     return conn

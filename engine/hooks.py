@@ -10,8 +10,9 @@ whose life is created → used → closed; ``close()`` is idempotent.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from engine.connection import Connection
 from engine.errors import AirflowException, CloudError, HookError
@@ -100,8 +101,14 @@ class SimulatedHook:
         creds = self.credentials(conn)
         if creds.principal:
             self.cloud.authenticate(creds)
-        return ClientSession(self.client, creds.project, creds.principal or "default chain", session_id,
-                             credential_source=creds.kind, has_credentials=bool(creds.principal))
+        return ClientSession(
+            self.client,
+            creds.project,
+            creds.principal or "default chain",
+            session_id,
+            credential_source=creds.kind,
+            has_credentials=bool(creds.principal),
+        )
 
 
 class GoogleCloudHook(SimulatedHook):
@@ -145,8 +152,7 @@ class GoogleCloudHook(SimulatedHook):
             missing = [f for f in ("client_email", "token_uri") if f not in keyfile_dict]
             if missing:
                 raise HookError(
-                    "Service account info was not in the expected format, missing fields "
-                    f"{', '.join(missing)}.",
+                    f"Service account info was not in the expected format, missing fields {', '.join(missing)}.",
                     "MalformedError",
                 )
             if "-----BEGIN" not in str(keyfile_dict["private_key"]):
@@ -182,8 +188,9 @@ class AwsHook(SimulatedHook):
         secret = conn.password or extra.get("aws_secret_access_key")
         region = extra.get("region_name")
         if key_id and not secret:
-            raise HookError("aws_secret_access_key is missing: the connection has an access key id but no secret.",
-                            "ValueError")
+            raise HookError(
+                "aws_secret_access_key is missing: the connection has an access key id but no secret.", "ValueError"
+            )
         if key_id:
             return Credentials("access key pair from the connection", str(key_id), region)
         return Credentials("boto3's default credential chain (none on this worker)", "", region)
@@ -210,8 +217,9 @@ class WasbHook(SimulatedHook):
             return Credentials("connection string", parts.get("AccountName", parts.get("BlobEndpoint", "")), None)
         account_url = conn.host or (f"https://{conn.login}.blob.core.windows.net/" if conn.login else None)
         if not account_url:
-            raise HookError("The connection has no connection_string, no account name (login) and no account URL.",
-                            "ValueError")
+            raise HookError(
+                "The connection has no connection_string, no account name (login) and no account URL.", "ValueError"
+            )
         if conn.password:
             return Credentials("shared account key", account_url, None)
         raise HookError(
@@ -246,8 +254,12 @@ def test_connection(conn: Connection) -> tuple[bool, str]:
     except HookError as err:
         return False, conn.redact(f"{hook.name} could not build credentials: {err.type_name}: {err}")
     if provider == "aws" and not creds.principal:
-        return False, conn.redact(f"{hook.name}: no access key in the connection, so boto3 would use its default "
-                                  "credential chain; this worker has none (Unable to locate credentials).")
+        return False, conn.redact(
+            f"{hook.name}: no access key in the connection, so boto3 would use its default "
+            "credential chain; this worker has none (Unable to locate credentials)."
+        )
     found = f" ({creds.project})" if creds.project else ""
-    return True, conn.redact(f"{hook.name} built credentials from the {creds.kind}{found}. A real test would now "
-                             "call the service; the lab does not reach the network.")
+    return True, conn.redact(
+        f"{hook.name} built credentials from the {creds.kind}{found}. A real test would now "
+        "call the service; the lab does not reach the network."
+    )

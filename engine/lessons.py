@@ -8,7 +8,7 @@ this module only loads it. An instructor adds a scenario by adding a file to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +38,23 @@ class Scenario:
     connections: dict[str, dict] = field(default_factory=dict)  # extra connections the scenario stores
 
 
-@lru_cache(maxsize=None)
+@cache
 def lesson() -> dict[str, Any]:
     """The lesson's texts (``data/lesson.yaml``)."""
     return _load("lesson.yaml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def operators() -> dict[str, dict]:
     return _load("operators.yaml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_connections() -> dict[str, dict]:
     return _load("connections.yaml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def scenarios() -> dict[str, Scenario]:
     """Every scenario in ``data/scenarios/``, in their ``order``."""
     found: dict[str, Scenario] = {}
@@ -84,23 +84,23 @@ def scenario(scenario_id: str) -> Scenario:
         raise KeyError(f"Unknown scenario {scenario_id!r}. Known scenarios: {known}.") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def connection_types() -> dict[str, dict]:
     """conn_type → how the Connections page shapes its form (``data/connection_types.yaml``)."""
     return _load("connection_types.yaml")["types"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def connection_test_note() -> str:
     return " ".join(_load("connection_types.yaml")["test_disabled_note"].split())
 
 
-@lru_cache(maxsize=None)
+@cache
 def airflow_notes() -> dict[str, list[dict]]:
     """step kind → notes on what real Airflow 3 does there (``data/airflow_notes.yaml``)."""
     return _load("airflow_notes.yaml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def quiz_bank() -> list[dict]:
     return _load("quiz.yaml")

@@ -5,7 +5,7 @@ variable, secrets masked, and a row that cannot be decrypted shown as such (neve
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from engine.errors import AirflowException
 from engine.secrets import CONN_ENV_PREFIX, EnvironmentVariablesBackend
@@ -17,8 +17,13 @@ def connection_rows(store, environ: Mapping[str, str] | None = None) -> tuple[li
     """(rows for the list, error messages of rows that cannot be read), metadata DB first."""
     rows, errors = [], []
     for raw in store.rows():
-        row = {"conn_id": raw.conn_id, "conn_type": raw.conn_type, "host": raw.host or "",
-               "description": raw.description or "", "source": "metadata DB"}
+        row = {
+            "conn_id": raw.conn_id,
+            "conn_type": raw.conn_type,
+            "host": raw.host or "",
+            "description": raw.description or "",
+            "source": "metadata DB",
+        }
         try:
             masked = store.get(raw.conn_id).masked_dict()
         except AirflowException as err:
@@ -28,9 +33,17 @@ def connection_rows(store, environ: Mapping[str, str] | None = None) -> tuple[li
         rows.append({**row, "password": masked["password"] or "", "extra": _extra_text(masked["extra"])})
     for name, conn, error in EnvironmentVariablesBackend(environ).found():
         masked = conn.masked_dict() if conn else {}
-        rows.append({"conn_id": name[len(CONN_ENV_PREFIX):].lower(), "conn_type": masked.get("conn_type") or "?",
-                     "host": masked.get("host") or "", "description": error or "", "source": f"environment ({name})",
-                     "password": masked.get("password") or "", "extra": _extra_text(masked.get("extra"))})
+        rows.append(
+            {
+                "conn_id": name[len(CONN_ENV_PREFIX) :].lower(),
+                "conn_type": masked.get("conn_type") or "?",
+                "host": masked.get("host") or "",
+                "description": error or "",
+                "source": f"environment ({name})",
+                "password": masked.get("password") or "",
+                "extra": _extra_text(masked.get("extra")),
+            }
+        )
     return rows, errors
 
 

@@ -29,10 +29,28 @@ SKIP_MASKING = frozenset({"airflow"})  # SECRETS_TO_SKIP_MASKING
 
 SENSITIVE_WORDS = frozenset(
     {
-        "access_key", "access_token", "api_key", "apikey", "auth_header", "authorization",
-        "bearer", "connection_string", "dsn", "passphrase", "passwd", "password",
-        "private_key", "proxy", "proxy_password", "proxies", "secret", "service_account",
-        "service_key", "token", "keyfile_dict", "webhook_url",
+        "access_key",
+        "access_token",
+        "api_key",
+        "apikey",
+        "auth_header",
+        "authorization",
+        "bearer",
+        "connection_string",
+        "dsn",
+        "passphrase",
+        "passwd",
+        "password",
+        "private_key",
+        "proxy",
+        "proxy_password",
+        "proxies",
+        "secret",
+        "service_account",
+        "service_key",
+        "token",
+        "keyfile_dict",
+        "webhook_url",
     }
 )
 
@@ -114,8 +132,17 @@ def secrets_pattern(secrets: tuple[str, ...]) -> re.Pattern | None:
         if not secret or len(secret) < 3:
             continue
         escaped = json.dumps(secret)[1:-1]
-        variants.update({secret, quote(secret, safe=""), quote(secret), quote_plus(secret), escaped,
-                         json.dumps(secret, ensure_ascii=False)[1:-1], quote(escaped, safe="")})
+        variants.update(
+            {
+                secret,
+                quote(secret, safe=""),
+                quote(secret),
+                quote_plus(secret),
+                escaped,
+                json.dumps(secret, ensure_ascii=False)[1:-1],
+                quote(escaped, safe=""),
+            }
+        )
     if not variants:
         return None
     return re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))

@@ -98,8 +98,16 @@ class ProgressStore:
 
     def record(self, learner_id: int, record: Record) -> None:
         with self._sessions.begin() as session:
-            session.add(Answer(learner_id=learner_id, question_id=record.question_id, scenario=record.scenario,
-                               attempt=record.attempt, choice=record.choice[:500], correct=record.correct))
+            session.add(
+                Answer(
+                    learner_id=learner_id,
+                    question_id=record.question_id,
+                    scenario=record.scenario,
+                    attempt=record.attempt,
+                    choice=record.choice[:500],
+                    correct=record.correct,
+                )
+            )
 
     def records(self, learner_id: int) -> list[Record]:
         with self._sessions.begin() as session:
@@ -122,8 +130,12 @@ def summary(records: list[Record], questions: list[dict]) -> dict:
     for q in questions:
         answers = grouped.get(q["id"], [])
         row = modes.setdefault(q["mode"], {"questions": 0, "answered": 0, "right": 0, "first_try_right": 0})
-        counts = {"questions": 1, "answered": int(bool(answers)), "right": int(any(a.correct for a in answers)),
-                  "first_try_right": int(bool(answers) and answers[0].correct)}
+        counts = {
+            "questions": 1,
+            "answered": int(bool(answers)),
+            "right": int(any(a.correct for a in answers)),
+            "first_try_right": int(bool(answers) and answers[0].correct),
+        }
         for k, v in counts.items():
             row[k] += v
             total[k] += v

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from engine.lessons import quiz_bank, scenario, seed_connections
 from engine.progress import Record
@@ -34,7 +34,7 @@ def reference_store(scenario_id: str) -> FixedConnections:
     return FixedConnections({**seed_connections(), **scenario(scenario_id).connections})
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference_trace(scenario_id: str, dag_source: str | None = None) -> Trace:
     return run_scenario(scenario(scenario_id), reference_store(scenario_id), dag_source)
 
@@ -59,11 +59,12 @@ def _step_number(trace: Trace, which) -> int:
 def compute_answer(rule: dict, scenario_id: str) -> AnswerKey:
     """Work a rule out from the scenario's recorded run."""
     trace = reference_trace(scenario_id)
-    (kind, args), = rule.items()
+    ((kind, args),) = rule.items()
     args = args or {}
     if kind == "first_step_where":
-        step = next(i for i in range(1, len(trace.steps) + 1)
-                    if trace.value(args["variable"], i).state == args["state"])
+        step = next(
+            i for i in range(1, len(trace.steps) + 1) if trace.value(args["variable"], i).state == args["state"]
+        )
         return AnswerKey(f"Step {step}", step, scenario_id)
     if kind == "value_after":
         step = _step_number(trace, args["step"])
@@ -134,7 +135,17 @@ def as_json(scenario_id: str | None = None) -> list[dict]:
     out = []
     for q in questions(scenario_id):
         key = answer_key(q)
-        out.append({"id": q["id"], "scenario": q["scenario"], "mode": q["mode"], "question": q["question"],
-                    "options": list(q["options"]), "answer": key.answer, "step": key.step, "hint": q["hint"],
-                    "explanation": q["explanation"]})
+        out.append(
+            {
+                "id": q["id"],
+                "scenario": q["scenario"],
+                "mode": q["mode"],
+                "question": q["question"],
+                "options": list(q["options"]),
+                "answer": key.answer,
+                "step": key.step,
+                "hint": q["hint"],
+                "explanation": q["explanation"],
+            }
+        )
     return out

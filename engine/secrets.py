@@ -9,8 +9,9 @@ and skipped, as Airflow does; when none answers, Airflow raises
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from engine.connection import Connection, TaskConnection
 from engine.errors import AirflowException, AirflowNotFoundException
@@ -56,7 +57,7 @@ class EnvironmentVariablesBackend:
         """Every ``AIRFLOW_CONN_*`` variable: (name, the connection, or the error reading it gives)."""
         found = []
         for name in sorted(n for n in self.environ if n.startswith(CONN_ENV_PREFIX)):
-            conn_id = name[len(CONN_ENV_PREFIX):].lower()
+            conn_id = name[len(CONN_ENV_PREFIX) :].lower()
             try:
                 found.append((name, self.get_connection(conn_id), None))
             except AirflowException as err:

@@ -10,19 +10,17 @@ and yields after each step; after every step the runner reads those objects into
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import re
-import threading
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from engine.connection import Connection, TaskConnection
 from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
 from engine.lessons import Scenario, lesson
+from engine.pacing import Ids, cyclic_gc_paused
 from engine.secrets import (
     ConnectionNotFound,
     Lookup,
@@ -34,49 +32,6 @@ from engine.secrets import (
 from engine.trace import VARIABLES, Redactor, Step, Templates, Trace, Value, Variable
 
 LOGICAL_DATE = "2026-01-01T00:00:00+00:00"
-
-
-class Ids:
-    """Deterministic ids for sessions and jobs (inject another for other runs)."""
-
-    def __init__(self, seed: str = "lab"):
-        self.seed = seed
-        self.count = 0
-
-    def __call__(self, prefix: str) -> str:
-        self.count += 1
-        digest = hashlib.sha256(f"{self.seed}:{self.count}".encode()).hexdigest()[:8]
-        return f"{prefix}{digest}"
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0  # runs under way (in any thread) that paused the cyclic collector
-_gc_resume = False  # whether the collector was on when the first of them began
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """Pause Python's cyclic garbage collector while a run records its trace.
-
-    A run only adds long-lived objects (steps, values) and makes no garbage cycles, yet every
-    collector pass re-scans all of them: a run of 10,000 tasks spent half its time there, and
-    the passes made its time grow faster than its size. Reference counting still frees what a
-    run drops. The collector is enabled again when the last run under way ends, in whichever
-    thread, and is left alone if something else had disabled it.
-    """
-    global _gc_pauses, _gc_resume
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_resume = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_resume:
-                gc.enable()
 
 
 @dataclass
@@ -197,8 +152,13 @@ class Runner:
             return
         frame.session = session
         frame.task_status = "running"
-        yield self._event(frame, "create_session", "ok", task,
-                          {**facts, "project": session.project, "credential_source": session.credential_source})
+        yield self._event(
+            frame,
+            "create_session",
+            "ok",
+            task,
+            {**facts, "project": session.project, "credential_source": session.credential_source},
+        )
 
         outcome = "ok"
         try:
@@ -249,7 +209,7 @@ class Runner:
         step = self._record(event)
         self.steps.append(step)
         if event.kind != "dag_start":  # starting the run changes no task's variables
-            for frame in ([event.frame] if event.frame is not None else self.frames):
+            for frame in [event.frame] if event.frame is not None else self.frames:
                 self._record_values(frame)
         return step
 
@@ -263,7 +223,7 @@ class Runner:
         return Trace(self.scenario_id, self.dag, tuple(self.steps), timelines, self.names, self.lesson)
 
     def run(self) -> Trace:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             while self.step() is not None:
                 pass
             return self.trace()
@@ -336,10 +296,15 @@ def _error_facts(err: Exception, type_name: str | None = None) -> dict[str, str]
     return {"error": str(err), "error_type": type_name or getattr(err, "type_name", type(err).__name__)}
 
 
-def run(dag: Dag, backends: list[SecretsBackend], cloud_spec: dict | None = None, scenario_id: str = "lesson",
-        seed: str = "lab") -> Trace:
+def run(
+    dag: Dag,
+    backends: list[SecretsBackend],
+    cloud_spec: dict | None = None,
+    scenario_id: str = "lesson",
+    seed: str = "lab",
+) -> Trace:
     """Run ``dag`` to the end and return its trace."""
-    with _cyclic_gc_paused():  # setting up a run of many tasks allocates as much as running it
+    with cyclic_gc_paused():  # setting up a run of many tasks allocates as much as running it
         ids = Ids(seed)
         cloud = Cloud.from_scenario(cloud_spec or {}, ids)
         return Runner(dag, backends, cloud, ids, scenario_id).run()

@@ -14,7 +14,7 @@ from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import Boolean, Integer, String, Text, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from engine.connection import FIELDS, MODEL_CONN_ID_MAX_LEN, Connection, validate_conn_id
 from engine.crypto import KeySource, load_keys
@@ -92,7 +92,9 @@ def check_lengths(conn: Connection) -> None:
     for field in ("login", "password", "extra"):
         value = getattr(conn, field)
         if value is not None and len(value) > TEXT_LIMIT:
-            raise InvalidConnection(f"The {field} is {len(value)} characters long; the lab allows at most {TEXT_LIMIT}.")
+            raise InvalidConnection(
+                f"The {field} is {len(value)} characters long; the lab allows at most {TEXT_LIMIT}."
+            )
 
 
 class ConnectionStore:
@@ -193,9 +195,7 @@ class ConnectionStore:
             raise InvalidConnection("A connection needs a conn_type.")
         check_lengths(conn)
         with self._sessions.begin() as session:
-            row = session.scalar(
-                select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id).with_for_update()
-            )
+            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id).with_for_update())
             if row is None:
                 raise AirflowNotFoundException(f"The conn_id `{conn.conn_id}` isn't defined")
             if expected is not None and _stored(row) != expected:

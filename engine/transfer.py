@@ -108,7 +108,7 @@ def connection_from_value(conn_id: str, value: Any, json_text_allowed: bool = Fa
                 f"Connection `{conn_id}`: the value is JSON text; `airflow connections import` would read it "
                 "as a URI. Write the connection as an object of fields, or as a URI."
             )
-        return Connection.from_uri(value.strip(), conn_id=conn_id)
+        return Connection.from_uri(value, conn_id=conn_id)
     if not isinstance(value, dict):
         raise InvalidConnection(
             f"Connection `{conn_id}`: Unexpected value type: {type(value).__name__}. "
@@ -143,9 +143,8 @@ def _env_entries(text: str) -> dict[str, tuple[Any, bool]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        quoted = len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]
+        key, sep, value = line.partition("=")  # as Airflow reads a line: nothing stripped
+        quoted = len(value.strip()) >= 2 and value.strip()[0] in "'\"" and value.strip()[-1] == value.strip()[0]
         if sep and (quoted or key.startswith("export ")):
             binding = next(parse_stream(io.StringIO(line)), None)
             if binding is not None and not binding.error and binding.key:
@@ -159,7 +158,7 @@ def _env_entries(text: str) -> dict[str, tuple[Any, bool]]:
         if not value:
             raise InvalidConnection(f"Line {number}: Invalid line format. Value is empty.")
         from_env = key.startswith(CONN_ENV_PREFIX)
-        conn_id = key[len(CONN_ENV_PREFIX):].lower() if from_env else key
+        conn_id = key[len(CONN_ENV_PREFIX) :].lower() if from_env else key
         if conn_id in entries:
             raise InvalidConnection(f"Line {number}: Found multiple values for {conn_id}.")
         entries[conn_id] = (value, from_env)
@@ -185,5 +184,7 @@ def parse_text(text: str, file_format: str) -> dict[str, Connection]:
             conns[conn_id] = connection_from_value(conn_id, value, json_text_allowed)
         except InvalidConnection as err:
             message = str(err)
-            raise InvalidConnection(message if f"`{conn_id}`" in message else f"Connection `{conn_id}`: {message}") from None
+            raise InvalidConnection(
+                message if f"`{conn_id}`" in message else f"Connection `{conn_id}`: {message}"
+            ) from None
     return conns

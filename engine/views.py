@@ -28,7 +28,11 @@ def process_rows(trace: Trace) -> list[dict]:
             "Result": step.result,
         }
         if several:
-            row = {"Step": step.number, "Task": step.task_id or NOT_APPLICABLE, **{k: v for k, v in row.items() if k != "Step"}}
+            row = {
+                "Step": step.number,
+                "Task": step.task_id or NOT_APPLICABLE,
+                **{k: v for k, v in row.items() if k != "Step"},
+            }
         rows.append(row)
     return rows
 
@@ -152,7 +156,8 @@ def changed_steps(trace: Trace, lesson_trace: Trace) -> set[int]:
     ours, theirs = process_rows(trace), process_rows(lesson_trace)
     keys = ("Action", "Connection ID Used", "Airflow Internal State", "Result")
     return {
-        row["Step"] for i, row in enumerate(ours)
+        row["Step"]
+        for i, row in enumerate(ours)
         if i >= len(theirs) or any(row.get(k) != theirs[i].get(k) for k in keys) or "Task" in row
     }
 

@@ -24,14 +24,15 @@ from engine.views import (
 )
 from lab_ui import server
 
-CSS = """
+CSS = f"""
 <style>
 /* Long words (conn ids, job ids) wrap instead of widening the page on a phone. */
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { overflow-wrap: anywhere; }
-.lab-card { border: 2px solid %s; border-radius: .5rem; padding: .6rem .8rem; margin-bottom: .5rem; }
-.lab-card.failed { border-color: %s; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {{ overflow-wrap: anywhere; }}
+.lab-card {{ border: 2px solid {STATES["current"][2]}; border-radius: .5rem; padding: .6rem .8rem;
+             margin-bottom: .5rem; }}
+.lab-card.failed {{ border-color: {STATES["failed"][2]}; }}
 </style>
-""" % (STATES["current"][2], STATES["failed"][2])
+"""
 
 
 def show_flow(trace: Trace, step: int, graphviz: bool = False) -> None:
@@ -99,8 +100,11 @@ def show_process_table(trace: Trace, step: int, hide_future: bool = False, compa
         alt=f"Process table of {len(trace.steps)} steps; step {step} is the current row.",
     )
     lesson = trace.lesson
-    footer = lesson["table_footer_ok"] if trace.succeeded else lesson["table_footer_failed"].format(
-        step=trace.failed_step.number, error=trace.failed_step.result)
+    footer = (
+        lesson["table_footer_ok"]
+        if trace.succeeded
+        else lesson["table_footer_failed"].format(step=trace.failed_step.number, error=trace.failed_step.result)
+    )
     st.caption(f"💡 {footer}")
 
 
@@ -108,8 +112,11 @@ def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True
     frame = variable_tracker(trace, every_step)
     changed = changed_cells(trace, every_step)
     current = column_for_step(trace, step, every_step)
-    differs = ({} if not compare or trace.scenario_id == "lesson"
-               else changed_tracker_cells(trace, server.current_trace("lesson"), every_step))
+    differs = (
+        {}
+        if not compare or trace.scenario_id == "lesson"
+        else changed_tracker_cells(trace, server.current_trace("lesson"), every_step)
+    )
     shown = frame.copy()
     for variable in shown.index:
         for label in changed[variable]:
@@ -118,8 +125,9 @@ def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True
             shown.loc[variable, label] = f"≠ {shown.loc[variable, label]}"
     shown.columns = [f"▶ {c}" if c == current else c for c in shown.columns]
     st.dataframe(
-        shown.style.apply(lambda column: [css("current") if column.name.startswith("▶ ") else ""] * len(column),
-                          axis=0),
+        shown.style.apply(
+            lambda column: [css("current") if column.name.startswith("▶ ") else ""] * len(column), axis=0
+        ),
         width="stretch",
         alt=f"Variable tracker; the column for step {step} is {current}.",
     )
@@ -136,8 +144,12 @@ def show_scenario(trace: Trace, step: int) -> None:
     with st.expander(f"Scenario: {sc.title}", expanded=False):
         st.markdown(sc.description)
         st.markdown("**What to notice**\n" + "\n".join(f"- {n}" for n in sc.notice))
-        st.page_link("pages/compare.py", label="Compare it with the lesson, side by side", icon="⚖️",
-                     query_params={"scenario": sc.id, "step": str(step)})
+        st.page_link(
+            "pages/compare.py",
+            label="Compare it with the lesson, side by side",
+            icon="⚖️",
+            query_params={"scenario": sc.id, "step": str(step)},
+        )
 
 
 def walkthrough(trace: Trace, step: int) -> None:

@@ -23,8 +23,8 @@ from engine.lessons import scenario, seed_connections
 from engine.progress import ProgressStore
 from engine.settings import database_url
 from engine.simulator import run_scenario
-from engine.trace import Trace
 from engine.store import ConnectionStore, make_engine
+from engine.trace import Trace
 
 
 @lru_cache(maxsize=8)
@@ -125,8 +125,11 @@ def send_small_messages_at_once() -> int:
             continue
         with sock:
             try:
-                if (sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
-                        and not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)):
+                if (
+                    sock.family in (socket.AF_INET, socket.AF_INET6)
+                    and sock.type == socket.SOCK_STREAM
+                    and not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                ):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     changed += 1
             except OSError:

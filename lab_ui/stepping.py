@@ -8,7 +8,7 @@ the URL in step.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -38,31 +38,67 @@ def step_options() -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="step_options"):
         st.caption("Keys: ← previous · → next · Home first · End last")
         st.toggle("Autoplay", key=state.AUTOPLAY, help=f"One step every {AUTOPLAY_SECONDS:g} s; stops at the end.")
-        st.toggle("Predict, then step", key=state.PREDICT,
-                  help="Before each step, say which tracked variable will change, and to what.")
+        st.toggle(
+            "Predict, then step",
+            key=state.PREDICT,
+            help="Before each step, say which tracked variable will change, and to what.",
+        )
 
 
 def stepper(trace: Trace, cursor: Player) -> None:
-    """"Step N of M", the four buttons (with their keys) and the slider."""
+    """ "Step N of M", the four buttons (with their keys) and the slider."""
     step, total = cursor.step, cursor.total
     current = trace.step(step)
     mark = "✗ failed here" if current.failed else ""
     st.markdown(f"### Step {step} of {total}: {current.action} {mark}")
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
     with st.container(horizontal=True, key="step_controls"):
-        st.button("First", key="step_first", icon="⏮", on_click=cursor.first, disabled=cursor.at_start,
-                  shortcut="Home", help="First step (Home)")
-        st.button("Previous", key="step_prev", icon="◀", on_click=cursor.prev, disabled=cursor.at_start,
-                  shortcut="Left", help="Previous step (←)")
-        st.button("Next", key="step_next", icon="▶", on_click=cursor.next, type="primary",
-                  disabled=cursor.at_end or predicting, shortcut="Right",
-                  help="Next step (→)" if not predicting else "Make a prediction below first")
-        st.button("Last", key="step_last", icon="⏭", on_click=cursor.last, disabled=cursor.at_end,
-                  shortcut="End", help="Last step (End)")
+        st.button(
+            "First",
+            key="step_first",
+            icon="⏮",
+            on_click=cursor.first,
+            disabled=cursor.at_start,
+            shortcut="Home",
+            help="First step (Home)",
+        )
+        st.button(
+            "Previous",
+            key="step_prev",
+            icon="◀",
+            on_click=cursor.prev,
+            disabled=cursor.at_start,
+            shortcut="Left",
+            help="Previous step (←)",
+        )
+        st.button(
+            "Next",
+            key="step_next",
+            icon="▶",
+            on_click=cursor.next,
+            type="primary",
+            disabled=cursor.at_end or predicting,
+            shortcut="Right",
+            help="Next step (→)" if not predicting else "Make a prediction below first",
+        )
+        st.button(
+            "Last",
+            key="step_last",
+            icon="⏭",
+            on_click=cursor.last,
+            disabled=cursor.at_end,
+            shortcut="End",
+            help="Last step (End)",
+        )
     st.session_state["step_slider"] = step
     if total > 1:
-        st.slider(f"Step (1–{total})", 1, total, key="step_slider",
-                  on_change=lambda: cursor.seek(st.session_state["step_slider"]))
+        st.slider(
+            f"Step (1–{total})",
+            1,
+            total,
+            key="step_slider",
+            on_change=lambda: cursor.seek(st.session_state["step_slider"]),
+        )
     if cursor.autoplay:
         _autoplay(cursor)
     if st.session_state.get(state.PREDICT):
@@ -94,5 +130,10 @@ def predict_box(trace: Trace, cursor: Player) -> None:
         variable = st.selectbox("Variable", [NOTHING_CHANGES, *choices], key="predict_variable")
         values = sorted({v for vals in choices.values() for v in vals})
         value = st.selectbox("Becomes", values, key="predict_value", help="Ignored when nothing changes.")
-        st.button(f"Reveal step {cursor.step + 1}", key="predict_reveal", type="primary", on_click=cursor.reveal,
-                  args=(trace, variable, value))
+        st.button(
+            f"Reveal step {cursor.step + 1}",
+            key="predict_reveal",
+            type="primary",
+            on_click=cursor.reveal,
+            args=(trace, variable, value),
+        )

@@ -31,8 +31,13 @@ def render(trace, step):
 
 if state.current_trace().scenario_id == "lesson":
     st.info("Choose a scenario to set beside the lesson.", icon="ℹ️")
-    st.selectbox("Scenario", [i for i in scenarios() if i != "lesson"], index=None, key="compare_pick",
-                 format_func=lambda i: scenario(i).title,
-                 on_change=lambda: state.set_scenario(st.session_state["compare_pick"]))
+    st.selectbox(
+        "Scenario",
+        [i for i in scenarios() if i != "lesson"],
+        index=None,
+        key="compare_pick",
+        format_func=lambda i: scenario(i).title,
+        on_change=lambda: state.set_scenario(st.session_state["compare_pick"]),
+    )
 else:
     stepped(render)

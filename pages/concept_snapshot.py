@@ -16,5 +16,10 @@ for i, point in enumerate(trace.lesson["concept_snapshot"], start=1):
     here = "▶ " if target == step else ""
     cols[0].markdown(f"{here}- {point['text']}")
     if target is not None:
-        cols[1].button(f"Step {target}", key=f"concept_{i}", on_click=state.go_to, args=(target,),
-                       help=f"Show step {target} on every page")
+        cols[1].button(
+            f"Step {target}",
+            key=f"concept_{i}",
+            on_click=state.go_to,
+            args=(target,),
+            help=f"Show step {target} on every page",
+        )

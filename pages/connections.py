@@ -1,277 +1,31 @@
 """The Connections page: define, store securely, test, export, import and delete connections.
 
-The first two nodes of the lesson's flow, for real, on the engine's encrypted store. Every
-widget writes through ``engine.forms``/``engine.store``; a learner's mistake becomes a message
-beside the field it concerns, and nothing stored changes.
+The first two nodes of the lesson's flow, for real, on the engine's encrypted store.
 """
 
-import pandas as pd
 import streamlit as st
 
-from lab_ui import frame, server
-from engine.errors import AirflowException, InvalidConnection
-from engine.forms import FieldError, build_connection, fields, form_type, form_values
-from engine.hooks import test_connection
-from engine.lessons import connection_test_note, connection_types
-from engine.masking import MASK
-from engine.listing import connection_rows
-from engine.secrets import connection_from_text
-from engine.transfer import env_line, export_text, file_format_of, parse_text
+from lab_ui import connection_tabs as tabs
+from lab_ui import frame
 
 frame.require()
 
-ERRORS = "conn_errors"  # field -> message, for the form that was last submitted
-DONE = "conn_done"  # the last success message
-CONFIRM = "conn_confirm_delete"
-OTHER = "other (type it)"
-
-store = server.get_store()
-ss = st.session_state
-ss.setdefault(ERRORS, {})
-origin, created = server.key_origin()
-st.caption(
-    "The lesson's flow starts here: **Define Connection in Airflow UI** and **Store Credentials Securely**. "
-    f"Passwords and extras are Fernet-encrypted before they reach the database (key: {origin}"
-    f"{', generated on this first start' if created else ''}). The walkthrough's run reads `my_gcp_conn` from here."
+tabs.intro()
+tabs.connection_list()
+add, edit, test, stored, export, import_, delete = st.tabs(
+    ["➕ Add", "✏️ Edit", "🧪 Test", "🔒 What is stored", "📤 Export", "📥 Import", "🗑️ Delete"]
 )
-if ss.get(DONE):
-    st.success(ss.pop(DONE), icon="✅")
-
-
-def field_error(field: str) -> None:
-    if field in ss[ERRORS]:
-        st.error(ss[ERRORS][field], icon="⚠️")
-
-
-# -- the list ----------------------------------------------------------------------------------
-rows, unreadable = connection_rows(store)
-st.subheader("Stored connections")
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-             alt=f"{len(rows)} connections: conn_id, type, host, description, where it comes from; secrets masked.")
-for message in unreadable:
-    st.error(message, icon="🔒")
-st.caption("An `AIRFLOW_CONN_<ID>` environment variable is found before the metadata DB, as in Airflow; "
-           "it is read-only here.")
-
-conn_ids = store.conn_ids()
-types = [t for t in connection_types() if t != "generic"]
-
-
-def type_label(t: str) -> str:
-    return f"{connection_types()[t]['name']} ({t})" if t in connection_types() else t
-
-
-def render_fields(prefix: str, conn_type: str, editing: bool) -> None:
-    for spec in fields(conn_type):
-        key = f"{prefix}_{spec['key']}"
-        label = spec["label"]
-        help_text = spec.get("help")
-        if spec.get("secret") and editing:
-            help_text = "Leave empty to keep the stored value (it is never shown)."
-        if spec.get("multiline"):
-            st.text_area(label, key=key, help=help_text, height=120,
-                         placeholder="stored, encrypted — leave empty to keep" if spec.get("secret") and editing else None)
-        else:
-            st.text_input(label, key=key, help=help_text, type="password" if spec.get("secret") else "default",
-                          placeholder="stored, encrypted — leave empty to keep" if spec.get("secret") and editing else None)
-        field_error(spec["key"])
-    st.text_input("Description", key=f"{prefix}_description")
-    field_error("description")
-    st.text_area("Extra (JSON object, more fields)", key=f"{prefix}_extra", height=90,
-                 placeholder='{"timeout": 30}')
-    field_error("extra")
-
-
-def collect(prefix: str, conn_type: str) -> dict[str, str]:
-    keys = [spec["key"] for spec in fields(conn_type)] + ["description", "extra"]
-    return {k: ss.get(f"{prefix}_{k}", "") for k in keys}
-
-
-def chosen_type(prefix: str) -> str:
-    picked = ss.get(f"{prefix}_type", types[0])
-    return (ss.get(f"{prefix}_type_other") or "").strip() if picked == OTHER else picked
-
-
-# -- add / edit ----------------------------------------------------------------------------
-def save_new() -> None:
-    conn_type = chosen_type("add")
-    try:
-        conn = build_connection(ss.get("add_conn_id", ""), conn_type, collect("add", form_type(conn_type)))
-        store.add(conn)
-    except FieldError as err:
-        ss[ERRORS] = {err.field: str(err)}
-        return
-    except InvalidConnection as err:
-        ss[ERRORS] = {"conn_id": str(err)}
-        return
-    ss[ERRORS] = {}
-    ss[DONE] = f"Added `{conn.conn_id}` ({conn.conn_type}); its secrets are stored encrypted."
-    for key in ["conn_id", "type_other", *collect("add", form_type(conn_type))]:
-        ss[f"add_{key}"] = ""
-
-
-def load_for_edit() -> None:
-    conn_id = ss.get("edit_pick")
-    if not conn_id:
-        return
-    conn = store.get(conn_id)
-    ss["edit_loaded"] = (conn_id, store.raw_row(conn_id))
-    ss["edit_conn_type"] = conn.conn_type
-    for key, value in form_values(conn).items():
-        ss[f"edit_{key}"] = value
-    ss["edit_description"] = conn.description or ""
-    ss[ERRORS] = {}
-
-
-def save_edit() -> None:
-    conn_id, expected = ss["edit_loaded"]
-    existing = store.get(conn_id)
-    conn_type = ss.get("edit_conn_type") or existing.conn_type
-    try:
-        conn = build_connection(conn_id, conn_type, collect("edit", form_type(conn_type)), existing=existing)
-        store.update(conn, expected=expected)
-    except FieldError as err:
-        ss[ERRORS] = {err.field: str(err)}
-        return
-    except AirflowException as err:
-        ss[ERRORS] = {"description": str(err)}
-        return
-    ss[ERRORS] = {}
-    ss[DONE] = f"Saved `{conn_id}`. The next run of the lesson uses it."
-    load_for_edit()
-
-
-def ask_delete(conn_id: str) -> None:
-    ss[CONFIRM] = conn_id
-
-
-def delete_confirmed(conn_id: str) -> None:
-    store.delete(conn_id)
-    ss[CONFIRM] = None
-    ss[DONE] = f"Deleted `{conn_id}`."
-
-
-tabs = st.tabs(["➕ Add", "✏️ Edit", "🧪 Test", "🔒 What is stored", "📤 Export", "📥 Import", "🗑️ Delete"])
-
-with tabs[0]:
-    st.text_input("Connection Id", key="add_conn_id",
-                  help="Letters, digits, dashes, dots and underscores, at most 200 characters: "
-                       "what `airflow connections add` and Airflow's REST API accept.")
-    field_error("conn_id")
-    st.selectbox("Connection Type", [*types, "generic", OTHER], key="add_type", format_func=type_label)
-    if ss.get("add_type") == OTHER:
-        st.text_input("Type name", key="add_type_other", help="Any type Airflow knows; it gets the generic form.")
-        field_error("conn_type")
-    render_fields("add", form_type(chosen_type("add")), editing=False)
-    st.button("Save", key="add_save", type="primary", on_click=save_new)
-
-with tabs[1]:
-    if not conn_ids:
-        st.info("No connection is stored yet.")
-    else:
-        st.selectbox("Connection", conn_ids, index=None, key="edit_pick", on_change=load_for_edit,
-                     placeholder="Choose a connection to edit")
-        loaded = ss.get("edit_loaded")
-        if loaded and loaded[0] == ss.get("edit_pick") and loaded[0] in conn_ids:
-            st.markdown(f"Editing `{loaded[0]}` — type `{ss['edit_conn_type']}`")
-            render_fields("edit", form_type(ss["edit_conn_type"]), editing=True)
-            st.button("Save changes", key="edit_save", type="primary", on_click=save_edit)
-
-with tabs[2]:
-    st.info(connection_test_note(), icon="ℹ️")
-    pick = st.selectbox("Connection to test", conn_ids, index=None, key="test_pick")
-    if pick and st.button("Test", key="test_run"):
-        conn = store.get(pick)
-        ok, message = test_connection(conn)
-        (st.success if ok else st.error)(("✅ " if ok else "❌ ") + message)
-        st.caption("What a real test checks: " + " ".join(connection_types()[form_type(conn.conn_type)]["test_checks"].split()))
-
-with tabs[3]:
-    pick = st.selectbox("Connection", conn_ids, index=None, key="stored_pick")
-    if pick:
-        raw = store.raw_row(pick)
-        left, right = st.columns(2)
-        with left:
-            st.markdown("**The row as the database holds it**")
-            st.json({k: getattr(raw, k) for k in raw.__dataclass_fields__}, expanded=True)
-            st.caption("`password` and `extra` are Fernet tokens: AES-128 encrypted and signed; "
-                       "`is_encrypted` / `is_extra_encrypted` say so.")
-        with right:
-            st.markdown("**Decrypted in memory, shown masked**")
-            try:
-                st.json(store.get(pick).masked_dict(), expanded=True)
-            except AirflowException as err:
-                st.error(str(err), icon="🔒")
-            st.caption(f"Fields whose names contain a sensitive word are shown as `{MASK}`, as Airflow masks them.")
-
-with tabs[4]:
-    pick = st.selectbox("Connection", conn_ids, index=None, key="export_pick")
-    if pick:
-        conn = store.get(pick)
-        uri, as_json, line = conn.get_uri(), conn.as_json(), env_line(conn)
-        st.markdown("As an Airflow **URI** (secrets masked here; the download has them):")
-        st.code(conn.redact(uri), language=None, wrap_lines=True)
-        st.markdown("As Airflow **JSON**:")
-        st.code(conn.redact(as_json), language="json", wrap_lines=True)
-        st.markdown("As an **environment variable**, found before the metadata DB:")
-        st.code(conn.redact(line), language="bash", wrap_lines=True)
-        cols = st.columns(3)
-        cols[0].download_button("Download URI", uri, file_name=f"{pick}.uri.txt", key="dl_uri")
-        cols[1].download_button("Download JSON", as_json, file_name=f"{pick}.json", key="dl_json")
-        cols[2].download_button("Download .env line", line + "\n", file_name=f"{pick}.env", key="dl_env")
-    if conn_ids:
-        st.download_button("Export all (airflow connections import accepts it)", export_text(store.list(), "json"),
-                           file_name="connections.json", key="dl_all")
-
-
-def import_pasted() -> None:
-    text = (ss.get("import_text") or "").strip()
-    conn_id = (ss.get("import_conn_id") or "").strip()
-    try:
-        if not conn_id:
-            raise FieldError("import_conn_id", "Give the new connection an id.")
-        conn = connection_from_text(text, conn_id)
-        store.add(conn)
-    except FieldError as err:
-        ss[ERRORS] = {err.field: str(err)}
-        return
-    except AirflowException as err:
-        ss[ERRORS] = {"import_text": str(err)}
-        return
-    ss[ERRORS] = {}
-    ss[DONE] = f"Imported `{conn.conn_id}` ({conn.conn_type})."
-    ss["import_text"] = ""
-    ss["import_conn_id"] = ""
-
-
-with tabs[5]:
-    st.text_input("Connection Id", key="import_conn_id")
-    field_error("import_conn_id")
-    st.text_area("Paste an Airflow URI or JSON", key="import_text", height=100,
-                 placeholder='google-cloud-platform://?project=my-project  or  {"conn_type": "aws", ...}')
-    field_error("import_text")
-    st.button("Import", key="import_run", on_click=import_pasted)
-    st.markdown("**Or a file** written by `airflow connections export` (JSON, YAML or .env):")
-    upload = st.file_uploader("Connections file", type=["json", "yaml", "yml", "env"], key="import_file")
-    overwrite = st.checkbox("Overwrite connections that exist", key="import_overwrite")
-    if upload is not None and st.button("Import file", key="import_file_run"):
-        try:
-            conns = parse_text(upload.getvalue().decode("utf-8"), file_format_of(upload.name))
-            outcome = store.import_connections(list(conns.values()), overwrite)
-        except (AirflowException, UnicodeDecodeError) as err:
-            st.error(f"Nothing was imported: {err}", icon="⚠️")
-        else:
-            st.success(", ".join(f"`{k}` {v}" for k, v in outcome.items()) or "The file holds no connection.")
-
-with tabs[6]:
-    pick = st.selectbox("Connection", conn_ids, index=None, key="delete_pick")
-    if pick:
-        if ss.get(CONFIRM) == pick:
-            st.warning(f"Delete `{pick}`? A DAG that uses it will fail at step 2 with "
-                       f"“The conn_id `{pick}` isn't defined”.", icon="⚠️")
-            cols = st.columns(2)
-            cols[0].button(f"Yes, delete {pick}", key="delete_yes", type="primary", on_click=delete_confirmed,
-                           args=(pick,))
-            cols[1].button("Cancel", key="delete_no", on_click=ask_delete, args=(None,))
-        else:
-            st.button(f"Delete {pick}…", key="delete_ask", on_click=ask_delete, args=(pick,))
+with add:
+    tabs.add_tab()
+with edit:
+    tabs.edit_tab()
+with test:
+    tabs.test_tab()
+with stored:
+    tabs.stored_tab()
+with export:
+    tabs.export_tab()
+with import_:
+    tabs.import_tab()
+with delete:
+    tabs.delete_tab()

@@ -9,11 +9,15 @@ frame.require()
 
 trace = state.current_trace()
 task = trace.dag.tasks[0]
-st.markdown(f"`{scenario(trace.scenario_id).dag_file}` — the DAG as Airflow would read it. "
-            "The highlighted line names the connection.")
+st.markdown(
+    f"`{scenario(trace.scenario_id).dag_file}` — the DAG as Airflow would read it. "
+    "The highlighted line names the connection."
+)
 lines = trace.dag.source.rstrip("\n").splitlines()
-marked = [f"{line}  # ◀ the connection is named here, never its credentials" if i + 1 == task.conn_lineno else line
-          for i, line in enumerate(lines)]
+marked = [
+    f"{line}  # ◀ the connection is named here, never its credentials" if i + 1 == task.conn_lineno else line
+    for i, line in enumerate(lines)
+]
 st.code("\n".join(marked), language="python", line_numbers=True)
 st.markdown(trace.lesson["sample_caption"].format(conn_id=task.conn_id))
 st.markdown(

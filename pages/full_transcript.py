@@ -7,6 +7,7 @@ from lab_ui.stepping import stepped
 
 frame.require()
 
+
 def render(trace, step):
     kind = trace.step(step).kind
     parts = []

@@ -16,5 +16,6 @@ for i, moment in enumerate(trace.lesson["key_moments"], start=1):
         st.markdown(f"**{i}. {moment['question']}**")
         st.markdown(moment["answer"].format(step=target))
         if target is not None:
-            st.button(f"Show me step {target}", key=f"moment_{i}", on_click=state.set_scenario,
-                      args=(scenario_id, target))
+            st.button(
+                f"Show me step {target}", key=f"moment_{i}", on_click=state.set_scenario, args=(scenario_id, target)
+            )

@@ -6,6 +6,7 @@ from lab_ui.stepping import stepped
 
 frame.require()
 
+
 def render(trace, step):
     show_flow(trace, step, graphviz=True)
     show_step_card(trace, step)

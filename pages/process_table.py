@@ -9,6 +9,7 @@ from lab_ui.stepping import stepped
 
 frame.require()
 
+
 def render(trace, step):
     hide = st.toggle("Hide the steps not reached yet", key=HIDE_FUTURE)
     show_process_table(trace, step, hide_future=hide)

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from lab_ui import frame, server
-from lab_ui.state import QUIZ, SCENARIO, set_scenario
 from engine.lessons import scenario
 from engine.progress import InvalidName, by_question, summary
 from engine.quiz import answer_key, grade, lettered, questions, shuffled
+from lab_ui import frame, server
+from lab_ui.state import QUIZ, SCENARIO, set_scenario
 
 frame.require()
 
@@ -61,16 +61,20 @@ with st.container(border=True):
         st.markdown(f"Answering as **{ss[LEARNER][1]}** — your answers are saved.")
         st.button("Stop saving (anonymous)", key="quiz_sign_out", on_click=sign_out)
     else:
-        st.markdown("You are **anonymous**: answers last for this browser session. "
-                    "Pick a display name to keep your progress and see it again next time.")
+        st.markdown(
+            "You are **anonymous**: answers last for this browser session. "
+            "Pick a display name to keep your progress and see it again next time."
+        )
         st.text_input("Display name", key="quiz_name", max_chars=None, placeholder="e.g. Ada")
         if ss.get(NAME_ERROR):
             st.error(ss[NAME_ERROR], icon="⚠️")
         st.button("Save my progress under this name", key="quiz_sign_in", on_click=sign_in)
 
 scope = questions(ss[SCENARIO]) or questions("lesson")
-st.caption(f"{len(scope)} questions about “{scenario(scope[0]['scenario']).title}”. Change the scenario in the "
-           "sidebar for its own questions. Keyboard: Tab to move, arrows to choose, Enter or Space to press.")
+st.caption(
+    f"{len(scope)} questions about “{scenario(scope[0]['scenario']).title}”. Change the scenario in the "
+    "sidebar for its own questions. Keyboard: Tab to move, arrows to choose, Enter or Space to press."
+)
 one = st.toggle("One question at a time", key=ONE_AT_A_TIME)
 history = by_question(ss[QUIZ])
 
@@ -92,19 +96,35 @@ def show_question(number: int, q: dict) -> None:
         elif latest is not None:
             letter = lettered(q)[q["options"].index(latest.choice)]
             st.error(f"❌ Not right: you chose {letter}.", icon="❌")
-            st.button("Try again", key=f"retry_{q['id']}", on_click=retry, args=(q["id"], attempt + 1),
-                      help="The options are shuffled; each keeps its letter.")
+            st.button(
+                "Try again",
+                key=f"retry_{q['id']}",
+                on_click=retry,
+                args=(q["id"], attempt + 1),
+                help="The options are shuffled; each keeps its letter.",
+            )
             with st.expander("Show the answer and why"):
                 st.markdown(f"**{lettered(q)[q['options'].index(key.answer)]}** — {q['explanation']}")
         else:
             st.radio("Your answer", shuffled(q, attempt), index=None, key=f"quiz_{q['id']}_{attempt}")
             with st.expander("Hint"):
                 st.markdown(q["hint"])
-            st.button("Check", key=f"check_{q['id']}", on_click=check, args=(q, attempt), type="primary",
-                      disabled=ss.get(f"quiz_{q['id']}_{attempt}") is None)
+            st.button(
+                "Check",
+                key=f"check_{q['id']}",
+                on_click=check,
+                args=(q, attempt),
+                type="primary",
+                disabled=ss.get(f"quiz_{q['id']}_{attempt}") is None,
+            )
         if right or latest is not None:
-            st.button(f"Show me step {key.step}", key=f"show_{q['id']}", on_click=set_scenario,
-                      args=(key.scenario, key.step), help="Open this scenario at the step the question is about.")
+            st.button(
+                f"Show me step {key.step}",
+                key=f"show_{q['id']}",
+                on_click=set_scenario,
+                args=(key.scenario, key.step),
+                help="Open this scenario at the step the question is about.",
+            )
 
 
 if one:
@@ -112,10 +132,18 @@ if one:
     ss[CURRENT] = min(ss[CURRENT], len(scope) - 1)
     show_question(ss[CURRENT] + 1, scope[ss[CURRENT]])
     cols = st.columns(2)
-    cols[0].button("◀ Previous question", key="quiz_prev", disabled=ss[CURRENT] == 0,
-                   on_click=lambda: ss.update({CURRENT: ss[CURRENT] - 1}))
-    cols[1].button("Next question ▶", key="quiz_next", disabled=ss[CURRENT] == len(scope) - 1,
-                   on_click=lambda: ss.update({CURRENT: ss[CURRENT] + 1}))
+    cols[0].button(
+        "◀ Previous question",
+        key="quiz_prev",
+        disabled=ss[CURRENT] == 0,
+        on_click=lambda: ss.update({CURRENT: ss[CURRENT] - 1}),
+    )
+    cols[1].button(
+        "Next question ▶",
+        key="quiz_next",
+        disabled=ss[CURRENT] == len(scope) - 1,
+        on_click=lambda: ss.update({CURRENT: ss[CURRENT] + 1}),
+    )
 else:
     for number, q in enumerate(scope, start=1):
         show_question(number, q)
@@ -124,11 +152,25 @@ else:
 result = summary(ss[QUIZ], scope)
 total = result["total"]
 st.subheader("Score")
-st.markdown(f"**{total['right']} of {total['questions']}** right · {total['first_try_right']} on the first try · "
-            f"{total['answered']} answered")
+st.markdown(
+    f"**{total['right']} of {total['questions']}** right · {total['first_try_right']} on the first try · "
+    f"{total['answered']} answered"
+)
 everything = summary(ss[QUIZ], questions())
-rows = [{"Learning mode": mode, "Questions": c["questions"], "Answered": c["answered"], "Right": c["right"],
-         "First try right": c["first_try_right"]} for mode, c in everything["modes"].items()]
+rows = [
+    {
+        "Learning mode": mode,
+        "Questions": c["questions"],
+        "Answered": c["answered"],
+        "Right": c["right"],
+        "First try right": c["first_try_right"],
+    }
+    for mode, c in everything["modes"].items()
+]
 st.markdown("**Progress over the whole bank, by learning mode**")
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-             alt="Questions answered and answered right, per learning mode.")
+st.dataframe(
+    pd.DataFrame(rows),
+    hide_index=True,
+    width="stretch",
+    alt="Questions answered and answered right, per learning mode.",
+)

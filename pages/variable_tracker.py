@@ -9,6 +9,7 @@ from lab_ui.stepping import stepped
 
 frame.require()
 
+
 def render(trace, step):
     every = st.toggle("Show a column after every step", key=EVERY_STEP)
     show_tracker(trace, step, every)

@@ -4,15 +4,13 @@ The source is read with ``ast`` — never executed — and every operator's conn
 exactly as in the lesson.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
-from lab_ui.panels import show_process_table, show_tracker, walkthrough
-from lab_ui.stepping import stepped
-from lab_ui import frame, state
 from engine.dag import DagSourceError, read_dag
 from engine.lessons import DATA_DIR, scenario
+from lab_ui import frame, state
+from lab_ui.panels import show_process_table, show_tracker, walkthrough
+from lab_ui.stepping import stepped
 
 frame.require()
 
@@ -42,10 +40,18 @@ try:
 except DagSourceError as err:
     error = err
 trace = state.current_trace(None if error else ss[RAN])
-st.caption("Edit the DAG — change `gcp_conn_id`, add a task, use an AWS or Azure operator — and run it against "
-           "the connections on the Connections page. The lab reads the file; it never runs it.")
-st.selectbox("Start from an example", list(EXAMPLES), index=None, key="own_dag_example", on_change=load_example,
-             placeholder="Choose an example DAG")
+st.caption(
+    "Edit the DAG — change `gcp_conn_id`, add a task, use an AWS or Azure operator — and run it against "
+    "the connections on the Connections page. The lab reads the file; it never runs it."
+)
+st.selectbox(
+    "Start from an example",
+    list(EXAMPLES),
+    index=None,
+    key="own_dag_example",
+    on_change=load_example,
+    placeholder="Choose an example DAG",
+)
 st.text_area("DAG source", key=SOURCE, height=260)
 st.button("Run this DAG", key="own_dag_run", type="primary", on_click=run_source)
 
@@ -60,20 +66,28 @@ def show_error(error: DagSourceError) -> None:
     st.error(f"The DAG cannot be read: {error}", icon="⚠️")
     if error.lineno:
         lines = ss[RAN].splitlines()
-        st.code("\n".join(f"{line}  # ◀ here" if i + 1 == error.lineno else line for i, line in enumerate(lines)),
-                language="python", line_numbers=True)
+        st.code(
+            "\n".join(f"{line}  # ◀ here" if i + 1 == error.lineno else line for i, line in enumerate(lines)),
+            language="python",
+            line_numbers=True,
+        )
 
 
 def show_run(trace) -> None:
     if ss[RAN] != ss[SOURCE]:
         st.caption("You changed the source since the last run: press “Run this DAG” to run it.")
     dag = trace.dag
-    st.markdown(f"**`{dag.dag_id}`**: " + ", ".join(f"`{t.task_id}` ({t.operator}, `{t.conn_arg}='{t.conn_id}'`)"
-                                                    for t in dag.tasks))
+    st.markdown(
+        f"**`{dag.dag_id}`**: "
+        + ", ".join(f"`{t.task_id}` ({t.operator}, `{t.conn_arg}='{t.conn_id}'`)" for t in dag.tasks)
+    )
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
-        st.warning(f"Step {failed.number} fails: {failed.result}. This is the scenario “The conn_id is missing” — "
-                   "the seed's quiz question 3, live.", icon="⚠️")
+        st.warning(
+            f"Step {failed.number} fails: {failed.result}. This is the scenario “The conn_id is missing” — "
+            "the seed's quiz question 3, live.",
+            icon="⚠️",
+        )
     stepped(render, dag_source=ss[RAN])
 
 

@@ -69,10 +69,9 @@ def _migrate() -> None:
 
 def cli_import(text: str, suffix: str) -> dict:
     """`airflow connections import FILE --overwrite` into an empty table: what it printed and stored."""
-    from sqlalchemy import delete, select
-
     from airflow.cli.commands.connection_command import _import_helper
     from airflow.utils.session import create_session
+    from sqlalchemy import delete, select
 
     _migrate()
     with create_session() as session:

@@ -26,7 +26,11 @@ class RealAirflow:
     def __init__(self):
         self.proc = subprocess.Popen(
             [str(PYTHON), str(ROOT / "tests" / "airflow_oracle.py")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
         )
         first = self.proc.stdout.readline()
         if not first or not json.loads(first).get("ready"):
@@ -49,11 +53,3 @@ def need_real_airflow() -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def airflow() -> RealAirflow:
-    need_real_airflow()
-    oracle = RealAirflow()
-    yield oracle
-    oracle.close()

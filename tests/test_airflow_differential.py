@@ -19,38 +19,72 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.connection import URL_STRIPPED, Connection, TaskConnection, validate_conn_id
+from engine.connection import Connection, TaskConnection, validate_conn_id
 from engine.errors import AirflowException
 from engine.transfer import export_text, parse_text
-from tests.real_airflow import airflow  # noqa: F401  (the session fixture)
+from engine.uri import URL_STRIPPED
 
 pytestmark = pytest.mark.airflow
 FIELDS = ("conn_type", "description", "host", "schema", "login", "password", "port", "extra")
 SPECIAL = "@:/?#%+&= !$'()*,;[]~\"\\"
 EXAMPLES = int(os.environ.get("LAB_DIFFERENTIAL_EXAMPLES", "300"))  # more to explore locally
 CHECKS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-FILE_CHECKS = settings(max_examples=max(EXAMPLES // 5, 1), deadline=None,
-                       suppress_health_check=[HealthCheck.function_scoped_fixture])
+FILE_CHECKS = settings(
+    max_examples=max(EXAMPLES // 5, 1), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # -- what to generate ----------------------------------------------------------------------
 chars = st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(SPECIAL) | st.sampled_from("aZ9é日ß")
 words = st.text(chars, min_size=1, max_size=12)
 maybe_text = st.none() | st.just("") | words
-hosts = maybe_text | st.builds(lambda p, h: f"{p}://{h}", st.sampled_from(["https", "k8s", "http"]), words) | \
-    st.builds(lambda a, b: f"{a}/{b}", words, words)
-json_leaf = st.none() | st.booleans() | st.integers(-10**6, 10**6) | \
-    st.floats(allow_nan=False, allow_infinity=False, width=32) | words | st.just("")
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3) |
-                          st.dictionaries(words, inner, max_size=3), max_leaves=6)
+hosts = (
+    maybe_text
+    | st.builds(lambda p, h: f"{p}://{h}", st.sampled_from(["https", "k8s", "http"]), words)
+    | st.builds(lambda a, b: f"{a}/{b}", words, words)
+)
+json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32)
+    | words
+    | st.just("")
+)
+json_value = st.recursive(
+    json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(words, inner, max_size=3), max_leaves=6
+)
 extra_values = json_value | st.builds(json.dumps, json_value)  # JSON text too, e.g. a keyfile
 extra_keys = words | st.sampled_from(["password", "api-key", "Private Key", "client.secret", "token", "timeout"])
 extras = st.none() | st.dictionaries(extra_keys, extra_values, max_size=4).map(lambda d: d or None)
-conn_types = st.sampled_from(["http", "aws", "google_cloud_platform", "google-cloud-platform", "wasb", "postgres",
-                              "postgresql", "spark", "sftp", "my_type"]) | words
-fields_st = st.fixed_dictionaries({
-    "conn_type": conn_types, "description": maybe_text, "host": hosts, "schema": maybe_text, "login": maybe_text,
-    "password": maybe_text, "port": st.none() | st.integers(1, 65535), "extra": extras,
-}).map(lambda f: {**f, "extra": json.dumps(f["extra"]) if f["extra"] is not None else None})
+conn_types = (
+    st.sampled_from(
+        [
+            "http",
+            "aws",
+            "google_cloud_platform",
+            "google-cloud-platform",
+            "wasb",
+            "postgres",
+            "postgresql",
+            "spark",
+            "sftp",
+            "my_type",
+        ]
+    )
+    | words
+)
+fields_st = st.fixed_dictionaries(
+    {
+        "conn_type": conn_types,
+        "description": maybe_text,
+        "host": hosts,
+        "schema": maybe_text,
+        "login": maybe_text,
+        "password": maybe_text,
+        "port": st.none() | st.integers(1, 65535),
+        "extra": extras,
+    }
+).map(lambda f: {**f, "extra": json.dumps(f["extra"]) if f["extra"] is not None else None})
 
 
 def values(fields: dict) -> dict:
@@ -90,10 +124,16 @@ def test_a_uri_reads_back_as_airflow_reads_it_in_the_store_and_in_a_task(airflow
         assert lab_values(cls.from_uri(uri)) == values(theirs["ok"]), (op, uri)
 
 
-uri_parts = st.lists(words | st.sampled_from(["//", "://", "@", ":", "?", "=", "&", "%2F", "%", "__extra__=",
-                                              "k8s://", "h:80", "[::1]", "[::1"]), max_size=6).map("".join)
-raw_uris = st.builds(lambda t, rest: t + rest, st.sampled_from(["http://", "aws://", "//", "", "x:/", "my-type://"]),
-                     uri_parts)
+uri_parts = st.lists(
+    words
+    | st.sampled_from(
+        ["//", "://", "@", ":", "?", "=", "&", "%2F", "%", "__extra__=", "k8s://", "h:80", "[::1]", "[::1"]
+    ),
+    max_size=6,
+).map("".join)
+raw_uris = st.builds(
+    lambda t, rest: t + rest, st.sampled_from(["http://", "aws://", "//", "", "x:/", "my-type://"]), uri_parts
+)
 
 
 def refused_on_purpose(uri: str) -> bool:
@@ -114,9 +154,19 @@ def test_any_uri_is_read_as_airflow_reads_it_or_refused_for_a_stated_reason(airf
     assert lab_values(ours) == values(theirs["ok"]), uri
 
 
-@pytest.mark.parametrize("uri", ["sftp://u@MyHost/x", "sftp://@:22", "//abc", "http://h/?flag=false&n=123",
-                                 "http://user:@host", "aws://", "scheme://%2FTmP%2F:1234",
-                                 "spark://k8s://100.68.0.1:443?deploy-mode=cluster"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "sftp://u@MyHost/x",
+        "sftp://@:22",
+        "//abc",
+        "http://h/?flag=false&n=123",
+        "http://user:@host",
+        "aws://",
+        "scheme://%2FTmP%2F:1234",
+        "spark://k8s://100.68.0.1:443?deploy-mode=cluster",
+    ],
+)
 def test_the_issues_reproducers_read_as_airflow_reads_them(airflow, uri):
     assert lab_values(Connection.from_uri(uri)) == values(ok(airflow.ask("models_from_uri", uri=uri)))
     assert lab_values(TaskConnection.from_uri(uri, "c")) == values(ok(airflow.ask("task_from_uri", uri=uri)))
@@ -154,16 +204,31 @@ def test_masking_matches_the_rest_api(airflow, fields, reused):
 
 
 def test_masking_of_nested_and_renamed_keys_matches_the_rest_api(airflow):
-    fields = {"conn_type": "http", "password": "hunter22", "extra": json.dumps({
-        "token": {"value": "abc", "ttl": 3600}, "api-key": "zzz", "Private Key": "k", "client.secret": "s",
-        "url": "http://x:hunter22@h", "timeout": 30})}
+    fields = {
+        "conn_type": "http",
+        "password": "hunter22",
+        "extra": json.dumps(
+            {
+                "token": {"value": "abc", "ttl": 3600},
+                "api-key": "zzz",
+                "Private Key": "k",
+                "client.secret": "s",
+                "url": "http://x:hunter22@h",
+                "timeout": 30,
+            }
+        ),
+    }
     theirs = ok(airflow.ask("api_response", fields=fields))
     assert Connection(**fields).masked_dict()["extra"] == json.loads(theirs["extra"])
 
 
 # -- conn_ids ------------------------------------------------------------------------------
-conn_ids = st.text(st.sampled_from("ab_-.9é" + SPECIAL + "\n\t<>"), max_size=8) | st.just("x" * 200) | \
-    st.just("x" * 201) | st.sampled_from(["my_gcp_conn", "a..b", ".", "a.b", "日本", "a\n", "path/like:id"])
+conn_ids = (
+    st.text(st.sampled_from("ab_-.9é" + SPECIAL + "\n\t<>"), max_size=8)
+    | st.just("x" * 200)
+    | st.just("x" * 201)
+    | st.sampled_from(["my_gcp_conn", "a..b", ".", "a.b", "日本", "a\n", "path/like:id"])
+)
 
 
 @CHECKS
@@ -218,8 +283,15 @@ def test_airflows_exports_are_imported_by_the_lab_as_airflow_imports_them(airflo
 
 
 def test_an_airflow_env_export_with_a_keyfile_and_an_empty_login_reads_as_airflow_reads_it(airflow):
-    conns = [{"conn_id": "g", "conn_type": "google_cloud_platform", "login": "", "password": "pw-12345",
-              "extra": json.dumps({"keyfile_dict": json.dumps({"private_key": "K"}), "n": "123"})}]
+    conns = [
+        {
+            "conn_id": "g",
+            "conn_type": "google_cloud_platform",
+            "login": "",
+            "password": "pw-12345",
+            "extra": json.dumps({"keyfile_dict": json.dumps({"private_key": "K"}), "n": "123"}),
+        }
+    ]
     text = ok(airflow.ask("cli_export", conns=conns, file_format="env"))
     imported = stored(airflow.ask("cli_import", text=text, suffix=".env"))
     assert lab_values(parse_text(text, "env")["g"]) == imported["g"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import READY
+from tests.helpers import READY
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -27,8 +27,7 @@ PAGES = {
 }
 
 
-STEPPED = {"", "process_flow", "process_table", "variable_tracker", "full_transcript", "compare",
-           "your_dag"}
+STEPPED = {"", "process_flow", "process_table", "variable_tracker", "full_transcript", "compare", "your_dag"}
 
 
 def step_heading(page, n, total=6):
@@ -130,7 +129,7 @@ def test_define_a_connection_in_the_browser(page, lab_server):
 
 
 def test_answer_the_seeds_three_questions_and_progress_survives_a_restart(page, tmp_path):
-    from tests.conftest import ROOT, Server
+    from tests.helpers import ROOT, Server
 
     def sign_in(url):
         open_page(page, f"{url}/quiz")
@@ -160,8 +159,10 @@ def test_answer_the_seeds_three_questions_and_progress_survives_a_restart(page, 
 
 
 def focused(page):
-    return page.evaluate("[document.activeElement.tagName, document.activeElement.type || '',"
-                         " (document.activeElement.innerText || '').trim()]")
+    return page.evaluate(
+        "[document.activeElement.tagName, document.activeElement.type || '',"
+        " (document.activeElement.innerText || '').trim()]"
+    )
 
 
 def tab_to(page, want, limit=40):
@@ -173,7 +174,7 @@ def tab_to(page, want, limit=40):
 
 
 def test_the_quiz_works_with_the_keyboard_only(page, tmp_path):
-    from tests.conftest import ROOT, Server
+    from tests.helpers import ROOT, Server
 
     server = Server(ROOT / "app.py", tmp_path / "home")
     try:
@@ -194,7 +195,7 @@ def test_the_quiz_works_with_the_keyboard_only(page, tmp_path):
 @pytest.mark.parametrize("path, title", [("quiz", "Quiz"), ("process_table?step=3", "Process table")])
 def test_a_deep_link_is_the_first_request_of_a_fresh_server(page, tmp_path, path, title):
     """Streamlit first reads pages/ the old way on a fresh server: the page must still come in its frame."""
-    from tests.conftest import ROOT, Server
+    from tests.helpers import ROOT, Server
 
     server = Server(ROOT / "app.py", tmp_path / "home")
     try:

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli(*args, env_home):
     import os
+
     env = {**os.environ, "LAB_HOME": str(env_home)}
     return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
@@ -29,8 +30,13 @@ def test_run_json_has_the_seed_column_names(tmp_path):
     data = json.loads(out.stdout)
     assert data["process_table"][2]["Airflow Internal State"] == "Session object created with credentials"
     assert data["variable_tracker"]["session"]["After Step 5"] == "Session closed"
-    assert list(data["variable_tracker"]["task_status"]) == ["Start", "After Step 2", "After Step 3", "After Step 5",
-                                                            "Final"]
+    assert list(data["variable_tracker"]["task_status"]) == [
+        "Start",
+        "After Step 2",
+        "After Step 3",
+        "After Step 5",
+        "Final",
+    ]
 
 
 def test_unknown_scenario_is_an_error_on_stderr(tmp_path):

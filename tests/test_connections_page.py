@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lab_ui import server as lab
-from tests.test_pages import open_app, texts
+from tests.helpers import open_app, texts
 
 PAGE = "pages/connections.py"
 SECRET = "s3cret-Practice-pw"
@@ -22,8 +22,11 @@ def add(at, conn_id, conn_type, **values):
     at.selectbox(key="add_type").set_value(conn_type)
     at.run()
     for key, value in values.items():
-        widget = at.text_area(key=f"add_{key}") if key in ("extra", "extra.keyfile_dict") else at.text_input(
-            key=f"add_{key}")
+        widget = (
+            at.text_area(key=f"add_{key}")
+            if key in ("extra", "extra.keyfile_dict")
+            else at.text_input(key=f"add_{key}")
+        )
         widget.set_value(value)
     at.button(key="add_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -54,16 +57,27 @@ def test_an_env_var_connection_is_listed_with_its_source(monkeypatch):
     page_has_no_secret(at, "envpass123")
 
 
-@pytest.mark.parametrize("conn_type, values, check", [
-    ("aws", {"login": "AKIAPRACTICE", "password": SECRET, "extra.region_name": "eu-west-1"},
-     lambda c: (c.login, c.password, c.extra_dejson) == ("AKIAPRACTICE", SECRET, {"region_name": "eu-west-1"})),
-    ("google_cloud_platform", {"extra.project": "p1", "extra.key_path": "/keys/k.json"},
-     lambda c: c.extra_dejson == {"project": "p1", "key_path": "/keys/k.json"}),
-    ("wasb", {"login": "myaccount", "password": SECRET},
-     lambda c: (c.login, c.password) == ("myaccount", SECRET)),
-    ("generic", {"host": "db.example.org", "port": "5432", "extra": '{"sslmode": "require"}'},
-     lambda c: (c.host, c.port, c.extra_dejson) == ("db.example.org", 5432, {"sslmode": "require"})),
-])
+@pytest.mark.parametrize(
+    "conn_type, values, check",
+    [
+        (
+            "aws",
+            {"login": "AKIAPRACTICE", "password": SECRET, "extra.region_name": "eu-west-1"},
+            lambda c: (c.login, c.password, c.extra_dejson) == ("AKIAPRACTICE", SECRET, {"region_name": "eu-west-1"}),
+        ),
+        (
+            "google_cloud_platform",
+            {"extra.project": "p1", "extra.key_path": "/keys/k.json"},
+            lambda c: c.extra_dejson == {"project": "p1", "key_path": "/keys/k.json"},
+        ),
+        ("wasb", {"login": "myaccount", "password": SECRET}, lambda c: (c.login, c.password) == ("myaccount", SECRET)),
+        (
+            "generic",
+            {"host": "db.example.org", "port": "5432", "extra": '{"sslmode": "require"}'},
+            lambda c: (c.host, c.port, c.extra_dejson) == ("db.example.org", 5432, {"sslmode": "require"}),
+        ),
+    ],
+)
 def test_add_a_connection_of_each_type(conn_type, values, check):
     at = add(open_connections(), "new_conn", conn_type, **values)
     stored = lab.get_store().get("new_conn")
@@ -92,8 +106,11 @@ BAD_INPUTS = [
     ("port zero", dict(conn_id="x", conn_type="generic", port="0"), "from 1 to 65535"),
     ("invalid extra JSON", dict(conn_id="x", conn_type="generic", extra="{oops"), "not valid JSON"),
     ("extra not an object", dict(conn_id="x", conn_type="generic", extra="[1]"), "must be a JSON object"),
-    ("invalid keyfile JSON", dict(conn_id="x", conn_type="google_cloud_platform", **{"extra.keyfile_dict": "{no"}),
-     "Keyfile JSON is not valid JSON"),
+    (
+        "invalid keyfile JSON",
+        dict(conn_id="x", conn_type="google_cloud_platform", **{"extra.keyfile_dict": "{no"}),
+        "Keyfile JSON is not valid JSON",
+    ),
     ("host too long", dict(conn_id="x", conn_type="generic", host="h" * 501), "at most 500"),
     ("conn_id too long", dict(conn_id="x" * 201, conn_type="generic"), "has to be less than 200"),
     ("script in conn_id", dict(conn_id="<script>alert(1)</script>", conn_type="generic"), "has to be made of"),
@@ -159,7 +176,10 @@ def test_what_is_stored_shows_tokens_beside_the_masked_view():
     at = open_connections()
     at.selectbox(key="stored_pick").set_value("my_gcp_conn").run()
     raw, masked = at.json[0].value, at.json[1].value
-    raw, masked = (json.loads(raw) if isinstance(raw, str) else raw), (json.loads(masked) if isinstance(masked, str) else masked)
+    raw, masked = (
+        (json.loads(raw) if isinstance(raw, str) else raw),
+        (json.loads(masked) if isinstance(masked, str) else masked),
+    )
     assert raw["is_extra_encrypted"] is True and raw["extra"].startswith("gAAAAA")
     assert masked["extra"]["keyfile_dict"] == "***" and masked["extra"]["project"] == "lab-practice-project"
 

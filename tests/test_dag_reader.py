@@ -13,7 +13,12 @@ def test_the_seed_dag_is_read_from_its_source():
     assert dag.dag_id == "example_dag"
     (task,) = dag.tasks
     assert (task.task_id, task.operator, task.conn_arg, task.conn_id, task.conn_lineno) == (
-        "bq_task", "BigQueryInsertJobOperator", "gcp_conn_id", "my_gcp_conn", 8)
+        "bq_task",
+        "BigQueryInsertJobOperator",
+        "gcp_conn_id",
+        "my_gcp_conn",
+        8,
+    )
 
 
 def test_a_missing_conn_arg_uses_airflows_default():
@@ -25,13 +30,20 @@ def test_a_missing_conn_arg_uses_airflows_default():
     "source, words, line",
     [
         ("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t',\n", "Syntax error", 2),
-        ("with DAG('d') as dag:\n    X = 'c'\n    BigQueryInsertJobOperator(task_id='t', gcp_conn_id=X)\n",
-         "literal string", 3),
+        (
+            "with DAG('d') as dag:\n    X = 'c'\n    BigQueryInsertJobOperator(task_id='t', gcp_conn_id=X)\n",
+            "literal string",
+            3,
+        ),
         ("with DAG('d') as dag:\n    MysteryOperator(task_id='t', my_conn_id='c')\n", "does not know the operator", 2),
         ("BigQueryInsertJobOperator(task_id='t', gcp_conn_id='c')\n", "No DAG found", None),
         ("with DAG('d') as dag:\n    pass\n", "no task", 1),
-        ("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t')\n    BigQueryInsertJobOperator(task_id='t')\n",
-         "already been added", 3),
+        (
+            "with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t')\n"
+            "    BigQueryInsertJobOperator(task_id='t')\n",
+            "already been added",
+            3,
+        ),
     ],
 )
 def test_bad_sources_get_a_message_with_the_line(source, words, line):

@@ -22,7 +22,8 @@ def test_ordinary_keys_are_shown():
 
 def test_under_a_sensitive_key_every_string_leaf_is_masked_and_the_shape_kept():
     assert mask_extra({"keyfile_dict": {"private_key": "k", "client_email": "e"}}) == {
-        "keyfile_dict": {"private_key": MASK, "client_email": MASK}}
+        "keyfile_dict": {"private_key": MASK, "client_email": MASK}
+    }
     assert mask_extra({"token": {"value": "abc", "ttl": 3600}}) == {"token": {"value": MASK, "ttl": 3600}}
     assert mask_extra({"outer": {"api_key": "k", "x": 1}}) == {"outer": {"api_key": MASK, "x": 1}}
 
@@ -40,9 +41,12 @@ def test_the_password_is_masked_inside_other_extra_values():
 
 
 def test_connection_repr_and_masked_dict_hide_secrets():
-    conn = Connection(conn_id="c", conn_type="http", password="hunter2-secret",
-                      extra={"token": "tok-123456", "keyfile_dict": json.dumps({"private_key": "PK-998877"}),
-                             "timeout": 5})
+    conn = Connection(
+        conn_id="c",
+        conn_type="http",
+        password="hunter2-secret",
+        extra={"token": "tok-123456", "keyfile_dict": json.dumps({"private_key": "PK-998877"}), "timeout": 5},
+    )
     shown = repr(conn) + json.dumps(conn.masked_dict())
     for secret in ("hunter2-secret", "tok-123456", "PK-998877"):
         assert secret not in shown

@@ -5,39 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from lab_ui import server as lab
 from engine.lessons import lesson
+from lab_ui import server as lab
+from tests.helpers import dot, open_app, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
-
-
-def open_app(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
-    parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
-    parts += [s.value for s in at.success] + [c.value for c in at.code]
-    parts += [h.proto.body for h in at.get("html")]
-    for frame in at.dataframe:
-        value = frame.value
-        parts.append(value.to_string() if hasattr(value, "to_string") else str(value))
-    return "\n".join(parts)
-
-
-def dot(at: AppTest) -> str:
-    return at.get("graphviz_chart")[0].proto.spec
 
 
 @pytest.mark.parametrize("page", ["app.py", *PAGES])
@@ -89,8 +63,10 @@ def test_a_deep_link_opens_that_step():
     assert not at.warning
 
 
-@pytest.mark.parametrize("raw, shown, words", [("99", 6, "There is no step 99"), ("abc", 1, "not a step number"),
-                                               ("0", 1, "There is no step 0")])
+@pytest.mark.parametrize(
+    "raw, shown, words",
+    [("99", 6, "There is no step 99"), ("abc", 1, "not a step number"), ("0", 1, "There is no step 0")],
+)
 def test_a_bad_step_in_the_url_shows_the_nearest_step_and_a_notice(raw, shown, words):
     at = open_app(step=raw)
     assert at.session_state["lab_player"].step == shown

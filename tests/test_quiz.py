@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from lab_ui import server as lab
 from engine.lessons import scenarios
 from engine.progress import InvalidName, Record, summary, validate_name
 from engine.quiz import answer_key, lettered, questions, shuffled
-from tests.test_pages import open_app, texts
+from lab_ui import server as lab
+from tests.helpers import open_app, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def test_each_stated_answer_is_the_one_the_run_gives(question):
     assert key.answer == question["expect"], f"{question['id']}: the run says {key.answer!r}"
     assert question["options"].count(key.answer) == 1
     assert len(set(question["options"])) == len(question["options"])
-    assert 1 <= key.step and question["hint"] and question["explanation"] and question["mode"]
+    assert key.step >= 1 and question["hint"] and question["explanation"] and question["mode"]
 
 
 def test_every_scenario_has_at_least_three_questions():
@@ -42,6 +42,7 @@ def test_seed_question_2_is_corrected_to_the_trackers_words():
 def test_the_seeds_quiz_keys_follow_the_run_not_a_letter(lesson_store):
     """Change the lesson's run (no my_gcp_conn) and the live answer changes with it."""
     from engine.quiz import compute_answer
+
     assert compute_answer({"first_step_where": {"variable": "session", "state": "open"}}, "lesson").answer == "Step 3"
     assert compute_answer({"failed_step": {}}, "missing_conn_id").answer == "Step 2"
 
@@ -55,14 +56,24 @@ def test_retries_shuffle_the_options_but_keep_their_letters():
 
 def test_cli_prints_the_bank_with_computed_keys(tmp_path):
     env = {**os.environ, "LAB_HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "engine", "quiz", "--scenario", "lesson", "--format", "json"],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "engine", "quiz", "--scenario", "lesson", "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     bank = json.loads(out.stdout)
     assert {"id", "scenario", "question", "options", "answer", "step"} <= set(bank[0])
     seed2 = next(q for q in bank if q["id"] == "seed-2")
     assert (seed2["answer"], seed2["step"]) == ("Session closed", 5)
-    bad = subprocess.run([sys.executable, "-m", "engine", "quiz", "--scenario", "nope"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "engine", "quiz", "--scenario", "nope"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1 and "Unknown scenario" in bad.stderr
 
 
@@ -112,8 +123,15 @@ def test_each_scenario_has_its_own_questions():
     assert [r.key for r in at.radio] == ["quiz_jf-1_1", "quiz_jf-2_1", "quiz_jf-3_1"]
 
 
-@pytest.mark.parametrize("name, words", [("", "Enter a name"), ("x" * 500, "at most 40 characters; this one has 500"),
-                                         ("<b>Ada</b>", "no markup"), ("Ada<script>", "no markup")])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("", "Enter a name"),
+        ("x" * 500, "at most 40 characters; this one has 500"),
+        ("<b>Ada</b>", "no markup"),
+        ("Ada<script>", "no markup"),
+    ],
+)
 def test_bad_names_get_a_clear_message(name, words):
     with pytest.raises(InvalidName, match=words):
         validate_name(name)
@@ -150,8 +168,11 @@ def test_anonymous_answers_are_not_saved():
 
 def test_summary_counts_first_try_and_modes():
     qs = questions("lesson")
-    records = [Record("seed-1", "lesson", 1, "Step 2", False), Record("seed-1", "lesson", 2, "Step 3", True),
-               Record("seed-2", "lesson", 1, "Session closed", True)]
+    records = [
+        Record("seed-1", "lesson", 1, "Step 2", False),
+        Record("seed-1", "lesson", 2, "Step 3", True),
+        Record("seed-2", "lesson", 1, "Session closed", True),
+    ]
     result = summary(records, qs)
     assert result["total"] == {"questions": 4, "answered": 2, "right": 2, "first_try_right": 1}
     assert result["modes"]["Process table"] == {"questions": 2, "answered": 1, "right": 1, "first_try_right": 0}

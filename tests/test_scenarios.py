@@ -15,16 +15,20 @@ from engine.lessons import DATA_DIR, scenario, scenarios
 from engine.quiz import reference_trace
 from engine.simulator import run_scenario
 from engine.views import changed_steps, changed_tracker_cells, notes_for
-from tests.test_pages import open_app, texts
+from tests.helpers import open_app, rendered, texts
 
 ROOT = Path(__file__).resolve().parent.parent
-IDS = ["lesson", "missing_conn_id", "malformed_connection", "credentials_rejected", "job_fails", "env_var_wins",
-       "two_tasks", "aws_s3", "azure_blob"]
-
-
-def rendered(step):
-    """Everything a step shows: its words, its facts and its error."""
-    return [step.action, step.internal_state, step.result, step.narration, step.facts, step.error]
+IDS = [
+    "lesson",
+    "missing_conn_id",
+    "malformed_connection",
+    "credentials_rejected",
+    "job_fails",
+    "env_var_wins",
+    "two_tasks",
+    "aws_s3",
+    "azure_blob",
+]
 
 
 def states(trace, variable):
@@ -40,12 +44,24 @@ def test_the_nine_scenarios_are_there_in_order():
 # scenario → (failed step number or None, its kind, error type, session states after each step)
 EXPECTED = {
     "lesson": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
-    "missing_conn_id": (2, "request_connection", "AirflowNotFoundException",
-                        ["absent", "absent", "absent", "absent", "released"]),
-    "malformed_connection": (3, "create_session", "KeyError",
-                             ["absent", "absent", "absent", "absent", "absent", "released"]),
-    "credentials_rejected": (3, "create_session", "RefreshError",
-                             ["absent", "absent", "absent", "absent", "absent", "released"]),
+    "missing_conn_id": (
+        2,
+        "request_connection",
+        "AirflowNotFoundException",
+        ["absent", "absent", "absent", "absent", "released"],
+    ),
+    "malformed_connection": (
+        3,
+        "create_session",
+        "KeyError",
+        ["absent", "absent", "absent", "absent", "absent", "released"],
+    ),
+    "credentials_rejected": (
+        3,
+        "create_session",
+        "RefreshError",
+        ["absent", "absent", "absent", "absent", "absent", "released"],
+    ),
     "job_fails": (4, "api_call", "BadRequest", ["absent", "absent", "absent", "open", "open", "closed", "released"]),
     "env_var_wins": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
     "aws_s3": (None, None, None, ["absent", "absent", "absent", "open", "open", "closed", "released"]),
@@ -58,8 +74,11 @@ def test_where_each_scenario_fails_and_what_session_holds(lesson_store, scenario
     trace = run_scenario(scenario(scenario_id), lesson_store)
     number, kind, error_type, session = EXPECTED[scenario_id]
     failed = trace.failed_step
-    assert (failed.number if failed else None, failed.kind if failed else None,
-            failed.error_type if failed else None) == (number, kind, error_type)
+    assert (
+        failed.number if failed else None,
+        failed.kind if failed else None,
+        failed.error_type if failed else None,
+    ) == (number, kind, error_type)
     assert states(trace, "session") == session
     final_status = trace.value("task_status", len(trace.steps)).text
     assert final_status == ("Failed" if number else "Success")
@@ -117,8 +136,7 @@ def test_aws_falls_back_to_default_credentials_when_the_conn_id_is_missing(lesso
 
 
 def test_a_generic_operator_gets_the_hook_of_its_connections_type(lesson_store):
-    source = ("with DAG('g') as dag:\n"
-              "    SQLExecuteQueryOperator(task_id='q', sql='select 1', conn_id='my_aws_conn')\n")
+    source = "with DAG('g') as dag:\n    SQLExecuteQueryOperator(task_id='q', sql='select 1', conn_id='my_aws_conn')\n"
     trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
     assert trace.succeeded and "AwsBaseHook" in trace.step(3).narration
     lesson_store.add(Connection(conn_id="pg", conn_type="postgres", host="db"))
@@ -145,8 +163,13 @@ def test_real_airflow_notes_come_with_their_source():
 @pytest.mark.parametrize("scenario_id", IDS)
 def test_cli_runs_every_scenario(tmp_path, scenario_id):
     env = {**os.environ, "LAB_HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "engine", "run", "--scenario", scenario_id, "--format", "json"],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "engine", "run", "--scenario", scenario_id, "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     data = json.loads(out.stdout)
     assert data["scenario"] == scenario_id and data["process_table"][0]["Action"] == "DAG starts execution"
     assert data["succeeded"] == (EXPECTED.get(scenario_id, (None,))[0] is None)
@@ -157,8 +180,10 @@ def test_the_scenario_in_the_url_is_shown_on_every_page():
     assert "Step 5 of 6: Task fails" in texts(at)
     at.switch_page("pages/process_table.py").run()
     frame = at.dataframe[0].value
-    assert list(frame["vs the lesson"]) == ["", "", "", "≠ changed from the lesson"] * 1 + [
-        "≠ changed from the lesson"] * 2
+    assert (
+        list(frame["vs the lesson"])
+        == ["", "", "", "≠ changed from the lesson"] * 1 + ["≠ changed from the lesson"] * 2
+    )
     assert at.query_params["scenario"] == "job_fails"
 
 

@@ -26,7 +26,11 @@ def test_env_var_json_is_read_as_json(store):
     env = {"AIRFLOW_CONN_MY_AWS": ' {"conn_type": "aws", "login": "AKIA", "extra": {"region_name": "eu-west-1"}}'}
     conn = resolve_connection("my_aws", default_backends(store, env)).connection
     assert (conn.conn_id, conn.conn_type, conn.login, conn.extra_dejson) == (
-        "my_aws", "aws", "AKIA", {"region_name": "eu-west-1"})
+        "my_aws",
+        "aws",
+        "AKIA",
+        {"region_name": "eu-west-1"},
+    )
 
 
 def test_missing_conn_id_raises_airflows_words(store):

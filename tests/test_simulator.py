@@ -13,15 +13,32 @@ from engine.lessons import scenario
 from engine.secrets import default_backends
 from engine.simulator import Ids, Runner, run, run_scenario
 from engine.views import changed_cells, column_for_step, process_rows, tracker_values, variable_tracker
+from tests.helpers import rendered
 
 # The seed's process table and status tracker, word for word (../shared/seed/lesson-reference.md).
 SEED_PROCESS_TABLE = [
     (1, "DAG starts execution", "N/A", "DAG loaded, task ready", "Ready to run task"),
-    (2, "Task requests connection", "my_gcp_conn", "Fetch connection details from Airflow metadata DB",
-     "Connection details retrieved"),
-    (3, "Airflow creates client session", "my_gcp_conn", "Session object created with credentials",
-     "Session ready for API calls"),
-    (4, "Task executes cloud API call", "my_gcp_conn", "Session used to send request", "Cloud job started successfully"),
+    (
+        2,
+        "Task requests connection",
+        "my_gcp_conn",
+        "Fetch connection details from Airflow metadata DB",
+        "Connection details retrieved",
+    ),
+    (
+        3,
+        "Airflow creates client session",
+        "my_gcp_conn",
+        "Session object created with credentials",
+        "Session ready for API calls",
+    ),
+    (
+        4,
+        "Task executes cloud API call",
+        "my_gcp_conn",
+        "Session used to send request",
+        "Cloud job started successfully",
+    ),
     (5, "Task completes", "my_gcp_conn", "Session closed", "Resources freed"),
     (6, "DAG run ends", "N/A", "All tasks finished", "DAG run successful"),
 ]
@@ -36,11 +53,6 @@ SEED_COLUMNS = ["Start", "After Step 2", "After Step 3", "After Step 5", "Final"
 @pytest.fixture
 def lesson_trace(lesson_store):
     return run_scenario(scenario("lesson"), lesson_store)
-
-
-def rendered(step):
-    """Everything a step shows: its words, its facts and its error."""
-    return [step.action, step.internal_state, step.result, step.narration, step.facts, step.error]
 
 
 def test_process_table_equals_the_seeds(lesson_trace):
@@ -130,27 +142,34 @@ def test_no_secret_appears_in_any_recorded_text(lesson_store):
     lesson_store.update(conn)
     trace = run_scenario(scenario("lesson"), lesson_store)
     dumped = json.dumps([rendered(s) for s in trace.steps], default=str) + json.dumps(
-        [{k: v._asdict() for k, v in snap.items()} for snap in trace.snapshots])
+        [{k: v._asdict() for k, v in snap.items()} for snap in trace.snapshots]
+    )
     for secret in ("s3cret-pass-word", "PRACTICE-ONLY-NOT-A-REAL-KEY"):
         assert secret not in dumped
 
 
 def test_env_var_answers_before_the_metadata_db(lesson_store):
     dag = read_dag(scenario("lesson").dag_source)
-    env = {"AIRFLOW_CONN_MY_GCP_CONN": Connection(conn_type="google_cloud_platform", extra={
-        "project": "env-project", "key_path": "/keys/lab.json"}).get_uri()}
+    env = {
+        "AIRFLOW_CONN_MY_GCP_CONN": Connection(
+            conn_type="google_cloud_platform", extra={"project": "env-project", "key_path": "/keys/lab.json"}
+        ).get_uri()
+    }
     trace = run(dag, default_backends(lesson_store, env))
     assert trace.step(2).internal_state == "Fetch connection details from environment variable AIRFLOW_CONN_MY_GCP_CONN"
     assert "env-project" in trace.step(3).narration
 
 
-@pytest.mark.parametrize("extra, error_type, words", [
-    ({"keyfile_dict": "{not json"}, "AirflowException", "Invalid key JSON."),
-    ({"keyfile_dict": json.dumps({"client_email": "a@b", "token_uri": "t"})}, "KeyError", "'private_key'"),
-    ({"key_path": "/k.p12"}, "AirflowException", "Legacy P12 key file are not supported"),
-    ({"key_path": "/k.json", "keyfile_dict": '{"a": 1}'}, "AirflowException", "mutually exclusive"),
-    ({}, "DefaultCredentialsError", "default credentials were not found"),
-])
+@pytest.mark.parametrize(
+    "extra, error_type, words",
+    [
+        ({"keyfile_dict": "{not json"}, "AirflowException", "Invalid key JSON."),
+        ({"keyfile_dict": json.dumps({"client_email": "a@b", "token_uri": "t"})}, "KeyError", "'private_key'"),
+        ({"key_path": "/k.p12"}, "AirflowException", "Legacy P12 key file are not supported"),
+        ({"key_path": "/k.json", "keyfile_dict": '{"a": 1}'}, "AirflowException", "mutually exclusive"),
+        ({}, "DefaultCredentialsError", "default credentials were not found"),
+    ],
+)
 def test_a_malformed_google_connection_fails_at_step_3(store, extra, error_type, words):
     store.add(Connection(conn_id="my_gcp_conn", conn_type="google_cloud_platform", extra=extra))
     trace = run_scenario(scenario("lesson"), store)
@@ -160,16 +179,26 @@ def test_a_malformed_google_connection_fails_at_step_3(store, extra, error_type,
 
 
 def test_prefixed_google_extras_are_read_too(store):
-    store.add(Connection(conn_id="my_gcp_conn", conn_type="google_cloud_platform", extra={
-        "extra__google_cloud_platform__project": "prefixed", "extra__google_cloud_platform__key_path": "/a.json"}))
+    store.add(
+        Connection(
+            conn_id="my_gcp_conn",
+            conn_type="google_cloud_platform",
+            extra={
+                "extra__google_cloud_platform__project": "prefixed",
+                "extra__google_cloud_platform__key_path": "/a.json",
+            },
+        )
+    )
     trace = run_scenario(scenario("lesson"), store)
     assert trace.succeeded and "prefixed" in trace.step(3).narration
 
 
 def test_two_tasks_get_a_tracker_row_each(lesson_store):
-    source = ("with DAG('two') as dag:\n"
-              "    BigQueryInsertJobOperator(task_id='a', gcp_conn_id='my_gcp_conn')\n"
-              "    BigQueryInsertJobOperator(task_id='b', gcp_conn_id='my_gcp_conn')\n")
+    source = (
+        "with DAG('two') as dag:\n"
+        "    BigQueryInsertJobOperator(task_id='a', gcp_conn_id='my_gcp_conn')\n"
+        "    BigQueryInsertJobOperator(task_id='b', gcp_conn_id='my_gcp_conn')\n"
+    )
     trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
     assert len(trace.steps) == 10
     assert "session (a)" in trace.variables and "session (b)" in trace.variables
@@ -188,12 +217,20 @@ def test_flow_marks_the_current_node_by_border_and_text(lesson_trace):
 
 def test_tracker_column_for_each_step(lesson_trace):
     assert [column_for_step(lesson_trace, n) for n in range(7)] == [
-        "Start", "Start", "After Step 2", "After Step 3", "After Step 3", "After Step 5", "Final"]
+        "Start",
+        "Start",
+        "After Step 2",
+        "After Step 3",
+        "After Step 3",
+        "After Step 5",
+        "Final",
+    ]
     assert tracker_values(lesson_trace)["session"]["After Step 5"] == "Session closed"
 
 
 def test_svg_flow_marks_the_same_states_as_the_graph(lesson_trace):
     from engine.flow import flow_svg
+
     svg = flow_svg(lesson_trace, 3)
     assert svg.count("<rect") == 8  # seven nodes, the current one with a second border
     assert "<title>Airflow Retrieves Connection: done</title>" in svg

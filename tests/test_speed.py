@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from benchmarks.engine_bench import generated_dag, store_with
-from lab_ui import server as lab
 from engine.connection import Connection
 from engine.dag import read_dag
 from engine.secrets import default_backends
 from engine.simulator import run
+from lab_ui import server as lab
+from tests.helpers import generated_dag, store_with
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,8 +151,13 @@ def test_a_connection_edited_in_this_process_is_used_by_the_next_run_at_once():
 
 def test_a_connection_deleted_by_another_process_is_seen_after_the_recheck_time(monkeypatch):
     assert lab.current_trace("lesson").succeeded
-    cli = subprocess.run([sys.executable, "-m", "engine", "connections", "delete", "my_gcp_conn"], cwd=ROOT,
-                         env=dict(os.environ), capture_output=True, text=True)
+    cli = subprocess.run(
+        [sys.executable, "-m", "engine", "connections", "delete", "my_gcp_conn"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 0, cli.stderr
     now = lab.time.monotonic()
     monkeypatch.setattr(lab.time, "monotonic", lambda: now + lab.STORE_RECHECK_SECONDS + 0.1)

@@ -19,8 +19,13 @@ KEYFILE_SECRET = "PRACTICE-PRIVATE-KEY-MATERIAL"
 
 
 def practice_connection(conn_id="c1"):
-    return Connection(conn_id=conn_id, conn_type="google_cloud_platform", login="me", password=SECRET,
-                      extra={"project": "p", "keyfile_dict": json.dumps({"private_key": KEYFILE_SECRET})})
+    return Connection(
+        conn_id=conn_id,
+        conn_type="google_cloud_platform",
+        login="me",
+        password=SECRET,
+        extra={"project": "p", "keyfile_dict": json.dumps({"private_key": KEYFILE_SECRET})},
+    )
 
 
 def test_password_and_extra_are_encrypted_at_rest(store, db_path):
@@ -177,8 +182,15 @@ def test_two_processes_writing_at_once_lose_no_update(db_url, key, tmp_path):
     writer = Path(__file__).with_name("concurrent_writer.py")
     store = ConnectionStore(make_engine(db_url), parse_keys(key))
     store.add(Connection(conn_id="shared", conn_type="http", description=""))
-    procs = [subprocess.Popen([sys.executable, str(writer), db_url, key, name, "25"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(writer), db_url, key, name, "25"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err

@@ -1,0 +1,158 @@
+"""Airflow's connection URI format: reading one into fields, and writing fields as one.
+
+Mirrors ``Connection._parse_from_uri`` and ``get_uri`` of Airflow 3.3 (both classes; they differ
+in two switches, ``decode_values`` and ``flatten_only_strings``), with Airflow's own quirks kept:
+the host is lower-cased unless it holds a ``/``, ``type://@:1234`` is how a port alone is written,
+a host may carry its own protocol (``spark://k8s://host:443``). Where Airflow reads text that is
+no URI as something else (``just-a-host`` as the schema ``ust-a-host``) this refuses it; errors
+never show the URI's secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+from engine.errors import InvalidConnection
+from engine.masking import MASK, is_sensitive
+
+EXTRA_KEY = "__extra__"
+URL_STRIPPED = "".join(map(chr, range(0x21)))  # what urlsplit strips from a URI's start (C0 and space)
+
+
+def normalize_conn_type(conn_type: str) -> str:
+    """``postgresql`` becomes ``postgres``; ``-`` becomes ``_`` (as Airflow does)."""
+    if conn_type == "postgresql":
+        return "postgres"
+    return conn_type.replace("-", "_")
+
+
+def _hostname(parts) -> str:
+    """Airflow's ``_parse_netloc_to_hostname``: lower-cased, unless the host holds a ``/``."""
+    hostname = unquote(parts.hostname or "")
+    if "/" in hostname:
+        hostname = parts.netloc
+        if "@" in hostname:
+            hostname = hostname.rsplit("@", 1)[1]
+        if ":" in hostname:
+            hostname = hostname.split(":", 1)[0]
+        hostname = unquote(hostname)
+    return hostname
+
+
+def parse_uri(uri: str, decode_values: bool) -> dict[str, Any]:
+    """The fields of an Airflow connection URI, as ``Connection._parse_from_uri`` reads them.
+
+    ``decode_values``: JSON-decode each query value (``airflow.models``) or keep it a string
+    (``airflow.sdk``). Errors never show the URI's secrets.
+    """
+    if not isinstance(uri, str) or not uri.strip():
+        raise InvalidConnection("The connection URI is empty.")
+    if "://" not in uri and not uri.lstrip(URL_STRIPPED).startswith("//"):
+        raise InvalidConnection(
+            "Invalid connection string: an Airflow connection URI starts with the connection type and ://, "
+            "e.g. google-cloud-platform://?project=my-project (Airflow would read this text as a schema)."
+        )
+    schemes = uri.count("://")
+    if schemes > 2:
+        raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}.")
+    host_with_protocol = schemes == 2
+    try:
+        conn_type = urlsplit(uri).scheme
+        rest = uri.replace(f"{conn_type}://", "" if host_with_protocol else "//")
+        if host_with_protocol:
+            before = rest.split("://", 1)[0]
+            if "@" in before or ":" in before:
+                raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}.")
+        parts = urlsplit(rest)
+        port = parts.port
+    except ValueError as err:
+        raise InvalidConnection(f"Invalid connection string: {masked_uri(uri)}. {_why(err)}") from None
+    protocol = parts.scheme if host_with_protocol else None
+    host = _hostname(parts)
+    extra = None
+    if parts.query:
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if EXTRA_KEY in query:
+            extra = query[EXTRA_KEY]
+        else:
+            if decode_values:
+                for key, value in query.items():
+                    if value:
+                        try:
+                            query[key] = json.loads(value)
+                        except ValueError:
+                            pass
+            extra = json.dumps(query)
+    return {
+        "conn_type": normalize_conn_type(conn_type),
+        "host": f"{protocol}://{host}" if protocol and host else host,
+        "schema": unquote(parts.path[1:]) if parts.path[1:] else parts.path[1:],
+        "login": unquote(parts.username) if parts.username else parts.username,
+        "password": unquote(parts.password) if parts.password else parts.password,
+        "port": port,
+        "extra": extra,
+    }
+
+
+def _why(err: ValueError) -> str:
+    text = str(err)
+    if "Port" in text or "port" in text:
+        return "The port must be an integer between 0 and 65535."
+    if "IPv6" in text or "bracket" in text:
+        return "A host in [brackets] must be a valid IPv6 address."
+    return "It is not a valid URI."
+
+
+def masked_uri(uri: str) -> str:
+    """A URI with everything between ``//`` and ``@`` after the first ``:`` hidden, and the
+    values of sensitive or ``__extra__`` query parameters hidden: for error messages."""
+    base, _, query = uri.partition("?")
+    base = re.sub(r"(//[^/?#@]*?:)[^@]*@", r"\1" + MASK + "@", base)
+    if not query:
+        return base
+    params = [
+        (k, MASK if is_sensitive(k) or k == EXTRA_KEY else v) for k, v in parse_qsl(query, keep_blank_values=True)
+    ]
+    return base + "?" + "&".join(f"{quote(k)}={v if v == MASK else quote(v)}" for k, v in params)
+
+
+def build_uri(fields: dict[str, Any], extra: dict, flatten_only_strings: bool) -> str:
+    """A connection's fields as an Airflow URI (``extra``: its extra as a dict)."""
+    conn_type, login, password, port, schema = (fields[f] for f in ("conn_type", "login", "password", "port", "schema"))
+    uri = f"{conn_type.lower().replace('_', '-')}://" if conn_type else "//"
+    host, protocol = fields["host"], None
+    if fields["host"] and "://" in fields["host"]:
+        protocol, bare = fields["host"].split("://", 1)
+        if protocol == conn_type:
+            protocol = None  # Airflow keeps the whole host, quoted, in this case
+        else:
+            host = bare
+    if protocol:
+        uri += f"{protocol}://"
+    authority = ""
+    if login is not None:
+        authority += quote(login, safe="")
+    if password is not None:
+        authority += ":" + quote(password, safe="")
+    if authority:
+        uri += authority + "@"
+    host_block = quote(host, safe="") if host else ""
+    if port:
+        host_block += f"@:{port}" if not host_block and not authority else f":{port}"
+    if schema:
+        host_block += f"/{quote(schema, safe='')}"
+    uri += host_block
+    if fields["extra"]:
+        flat = not flatten_only_strings or all(isinstance(v, str) for v in extra.values())
+        try:
+            query = urlencode(extra)
+        except TypeError:
+            query = None
+        if flat and query and extra == dict(parse_qsl(query, keep_blank_values=True)):
+            uri += ("?" if schema else "/?") + query
+        else:
+            uri += ("?" if schema else "/?") + urlencode({EXTRA_KEY: fields["extra"]})
+    return uri

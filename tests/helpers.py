@@ -1,0 +1,195 @@
+"""Helpers the tests and benchmarks share: pages through AppTest, a real `streamlit run` server,
+Chromium's settings, a throwaway PostgreSQL's commands, and generated workloads.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from streamlit.testing.v1 import AppTest
+
+from engine.connection import Connection
+from engine.crypto import parse_keys
+from engine.lessons import seed_connections
+from engine.store import ConnectionStore, make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def need_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(f"browser tests need {CHROMIUM} (apt-get install chromium)")
+
+
+class Server:
+    """`streamlit run <script>` on a free loopback port, with its own LAB_HOME.
+
+    Streamlit reads ``.streamlit/config.toml`` from the working directory: ``cwd`` (default the
+    script's folder) decides which configuration the server runs with.
+    """
+
+    def __init__(self, script: Path, home: Path, extra_env: dict | None = None, cwd: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "LAB_HOME": str(home), **(extra_env or {})}
+        env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")}
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("streamlit") or "streamlit",
+                "run",
+                str(script),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=cwd or script.parent,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start on {self.url}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def postgres_binaries() -> str | None:
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    return bins[-1] if bins else None
+
+
+@contextmanager
+def postgres_server():
+    """A throwaway PostgreSQL on loopback (initdb + pg_ctl, trust auth); yields its URL."""
+    bindir = postgres_binaries()
+    base = Path(tempfile.mkdtemp(prefix="lab-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        for path in (base, sock):
+            shutil.chown(path, "postgres", "postgres")
+    port = free_port()
+
+    def run(*cmd):
+        subprocess.run(as_postgres(list(cmd)), check=True, capture_output=True)
+
+    run(f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off -c full_page_writes=off"
+    run(f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o", options, "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# -- pages through Streamlit's AppTest -----------------------------------------------------
+def open_app(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+    parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
+    parts += [s.value for s in at.success] + [c.value for c in at.code]
+    parts += [h.proto.body for h in at.get("html")]
+    for frame in at.dataframe:
+        value = frame.value
+        parts.append(value.to_string() if hasattr(value, "to_string") else str(value))
+    return "\n".join(parts)
+
+
+def dot(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def rendered(step):
+    """Everything a step shows: its words, its facts and its error."""
+    return [step.action, step.internal_state, step.result, step.narration, step.facts, step.error]
+
+
+# -- generated workloads (the speed tests and benchmarks/engine_bench.py) --------------------
+def generated_dag(tasks: int, connections: int) -> str:
+    lines = ["from airflow import DAG", "with DAG('generated') as dag:"]
+    for i in range(tasks):
+        lines.append(
+            f"    BigQueryInsertJobOperator(task_id='t{i}', configuration={{}}, gcp_conn_id='conn_{i % connections}')"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def store_with(url: str, connections: int) -> ConnectionStore:
+    store = ConnectionStore(make_engine(url), parse_keys(Fernet.generate_key().decode()))
+    for i in range(connections):
+        store.add(
+            Connection(
+                conn_id=f"conn_{i}",
+                conn_type="google_cloud_platform",
+                password="pw",
+                extra={"project": f"p{i}", "key_path": f"/keys/{i}.json"},
+            )
+        )
+    for conn_id, fields in seed_connections().items():
+        store.add(Connection(conn_id=conn_id, **fields))
+    return store
