@@ -14,12 +14,15 @@ from typing import Any
 
 import yaml
 
+from engine.schema import ScenarioFile, checked
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def _load(name: str) -> Any:
+    """A file of ``data/``, checked against its schema (``engine.schema``)."""
     with open(DATA_DIR / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return checked(name, yaml.safe_load(fh))
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,10 @@ def seed_connections() -> dict[str, dict]:
 def scenarios() -> dict[str, Scenario]:
     """Every scenario in ``data/scenarios/``, in their ``order``."""
     found: dict[str, Scenario] = {}
-    raws = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in (DATA_DIR / "scenarios").glob("*.yaml")]
+    raws = [
+        checked(f"scenarios/{p.name}", yaml.safe_load(p.read_text(encoding="utf-8")), ScenarioFile)
+        for p in (DATA_DIR / "scenarios").glob("*.yaml")
+    ]
     for raw in sorted(raws, key=lambda r: (r.get("order", 999), r["id"])):
         dag_file = raw["dag"]
         found[raw["id"]] = Scenario(
