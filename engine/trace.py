@@ -76,6 +76,22 @@ class Templates:
         return self._cache[key]
 
 
+class _Words:
+    """A step's words for one column: the lesson's template filled on first read, then kept."""
+
+    def __init__(self, field_name: str):
+        self.field_name = field_name
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, step, owner=None):
+        if step is None:
+            return self
+        words = step.__dict__[self.name] = step._words(self.field_name)
+        return words
+
+
 @dataclass(frozen=True)
 class Step:
     """One row of the process table, with what the walkthrough says about it."""
@@ -98,21 +114,10 @@ class Step:
         template = self.templates(self.kind, self.outcome, field_name, self.raw_facts.get("source"))
         return self.redactor(template.format_map(self.raw_facts))
 
-    @cached_property
-    def action(self) -> str:
-        return self._words("action")
-
-    @cached_property
-    def internal_state(self) -> str:
-        return self._words("state")
-
-    @cached_property
-    def result(self) -> str:
-        return self._words("result")
-
-    @cached_property
-    def narration(self) -> str:
-        return self._words("narration")
+    action = _Words("action")  # the process table's columns, and the walkthrough's narration
+    internal_state = _Words("state")
+    result = _Words("result")
+    narration = _Words("narration")
 
     @cached_property
     def facts(self) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.errors import AirflowException, InvalidConnection
-from engine.forms import FieldError, build_connection, fields, form_type, form_values
+from engine.errors import AirflowException
+from engine.forms import FieldError, build_connection, form_type, form_values
 from engine.hooks import test_connection
 from engine.lessons import connection_test_note, connection_types
 from engine.listing import connection_rows
@@ -17,11 +17,19 @@ from engine.masking import MASK
 from engine.secrets import connection_from_text
 from engine.transfer import env_line, export_text, file_format_of, parse_text
 from lab_ui import server
-
-ERRORS = "conn_errors"  # field -> message, for the form that was last submitted
-DONE = "conn_done"  # the last success message
-CONFIRM = "conn_confirm_delete"
-OTHER = "other (type it)"
+from lab_ui.connection_form import (
+    CONFIRM,
+    DONE,
+    ERRORS,
+    OTHER,
+    chosen_type,
+    collect,
+    field_error,
+    render_fields,
+    type_label,
+    types,
+    write,
+)
 
 ss = st.session_state
 
@@ -37,11 +45,6 @@ def intro() -> None:
     )
     if ss.get(DONE):
         st.success(ss.pop(DONE), icon="✅")
-
-
-def field_error(field: str) -> None:
-    if field in ss[ERRORS]:
-        st.error(ss[ERRORS][field], icon="⚠️")
 
 
 def connection_list() -> None:
@@ -63,70 +66,17 @@ def connection_list() -> None:
     )
 
 
-types = [t for t in connection_types() if t != "generic"]
-
-
-def type_label(t: str) -> str:
-    return f"{connection_types()[t]['name']} ({t})" if t in connection_types() else t
-
-
-def render_fields(prefix: str, conn_type: str, editing: bool) -> None:
-    for spec in fields(conn_type):
-        key = f"{prefix}_{spec['key']}"
-        label = spec["label"]
-        help_text = spec.get("help")
-        if spec.get("secret") and editing:
-            help_text = "Leave empty to keep the stored value (it is never shown)."
-        if spec.get("multiline"):
-            st.text_area(
-                label,
-                key=key,
-                help=help_text,
-                height=120,
-                placeholder="stored, encrypted — leave empty to keep" if spec.get("secret") and editing else None,
-            )
-        else:
-            st.text_input(
-                label,
-                key=key,
-                help=help_text,
-                type="password" if spec.get("secret") else "default",
-                placeholder="stored, encrypted — leave empty to keep" if spec.get("secret") and editing else None,
-            )
-        field_error(spec["key"])
-    st.text_input("Description", key=f"{prefix}_description")
-    field_error("description")
-    st.text_area("Extra (JSON object, more fields)", key=f"{prefix}_extra", height=90, placeholder='{"timeout": 30}')
-    field_error("extra")
-
-
-def collect(prefix: str, conn_type: str) -> dict[str, str]:
-    keys = [spec["key"] for spec in fields(conn_type)] + ["description", "extra"]
-    return {k: ss.get(f"{prefix}_{k}", "") for k in keys}
-
-
-def chosen_type(prefix: str) -> str:
-    picked = ss.get(f"{prefix}_type", types[0])
-    return (ss.get(f"{prefix}_type_other") or "").strip() if picked == OTHER else picked
-
-
-# -- add / edit ----------------------------------------------------------------------------
 def save_new() -> None:
-    store = server.get_store()
     conn_type = chosen_type("add")
-    try:
+
+    def add():
         conn = build_connection(ss.get("add_conn_id", ""), conn_type, collect("add", form_type(conn_type)))
-        store.add(conn)
-    except FieldError as err:
-        ss[ERRORS] = {err.field: str(err)}
-        return
-    except InvalidConnection as err:
-        ss[ERRORS] = {"conn_id": str(err)}
-        return
-    ss[ERRORS] = {}
-    ss[DONE] = f"Added `{conn.conn_id}` ({conn.conn_type}); its secrets are stored encrypted."
-    for key in ["conn_id", "type_other", *collect("add", form_type(conn_type))]:
-        ss[f"add_{key}"] = ""
+        server.get_store().add(conn)
+        return f"Added `{conn.conn_id}` ({conn.conn_type}); its secrets are stored encrypted."
+
+    if write(add, "conn_id", ""):
+        for key in ["conn_id", "type_other", *collect("add", form_type(conn_type))]:
+            ss[f"add_{key}"] = ""
 
 
 def load_for_edit() -> None:
@@ -148,18 +98,13 @@ def save_edit() -> None:
     conn_id, expected = ss["edit_loaded"]
     existing = store.get(conn_id)
     conn_type = ss.get("edit_conn_type") or existing.conn_type
-    try:
+
+    def update():
         conn = build_connection(conn_id, conn_type, collect("edit", form_type(conn_type)), existing=existing)
         store.update(conn, expected=expected)
-    except FieldError as err:
-        ss[ERRORS] = {err.field: str(err)}
-        return
-    except AirflowException as err:
-        ss[ERRORS] = {"description": str(err)}
-        return
-    ss[ERRORS] = {}
-    ss[DONE] = f"Saved `{conn_id}`. The next run of the lesson uses it."
-    load_for_edit()
+
+    if write(update, "description", f"Saved `{conn_id}`. The next run of the lesson uses it."):
+        load_for_edit()
 
 
 def ask_delete(conn_id: str) -> None:
@@ -210,11 +155,15 @@ def edit_tab() -> None:
             st.button("Save changes", key="edit_save", type="primary", on_click=save_edit)
 
 
-def test_tab() -> None:
+def pick_connection(key: str, label: str = "Connection"):
+    """The store and the conn_id the learner picked in this tab (``None`` until one is)."""
     store = server.get_store()
-    conn_ids = store.conn_ids()
+    return store, st.selectbox(label, store.conn_ids(), index=None, key=key)
+
+
+def test_tab() -> None:
     st.info(connection_test_note(), icon="ℹ️")
-    pick = st.selectbox("Connection to test", conn_ids, index=None, key="test_pick")
+    store, pick = pick_connection("test_pick", "Connection to test")
     if pick and st.button("Test", key="test_run"):
         conn = store.get(pick)
         ok, message = test_connection(conn)
@@ -225,9 +174,7 @@ def test_tab() -> None:
 
 
 def stored_tab() -> None:
-    store = server.get_store()
-    conn_ids = store.conn_ids()
-    pick = st.selectbox("Connection", conn_ids, index=None, key="stored_pick")
+    store, pick = pick_connection("stored_pick")
     if pick:
         raw = store.raw_row(pick)
         left, right = st.columns(2)
@@ -248,9 +195,8 @@ def stored_tab() -> None:
 
 
 def export_tab() -> None:
-    store = server.get_store()
+    store, pick = pick_connection("export_pick")
     conn_ids = store.conn_ids()
-    pick = st.selectbox("Connection", conn_ids, index=None, key="export_pick")
     if pick:
         conn = store.get(pick)
         uri, as_json, line = conn.get_uri(), conn.as_json(), env_line(conn)
@@ -274,24 +220,19 @@ def export_tab() -> None:
 
 
 def import_pasted() -> None:
-    store = server.get_store()
     text = (ss.get("import_text") or "").strip()
     conn_id = (ss.get("import_conn_id") or "").strip()
-    try:
+
+    def add():
         if not conn_id:
             raise FieldError("import_conn_id", "Give the new connection an id.")
         conn = connection_from_text(text, conn_id)
-        store.add(conn)
-    except FieldError as err:
-        ss[ERRORS] = {err.field: str(err)}
-        return
-    except AirflowException as err:
-        ss[ERRORS] = {"import_text": str(err)}
-        return
-    ss[ERRORS] = {}
-    ss[DONE] = f"Imported `{conn.conn_id}` ({conn.conn_type})."
-    ss["import_text"] = ""
-    ss["import_conn_id"] = ""
+        server.get_store().add(conn)
+        return f"Imported `{conn.conn_id}` ({conn.conn_type})."
+
+    if write(add, "import_text", ""):
+        ss["import_text"] = ""
+        ss["import_conn_id"] = ""
 
 
 def import_tab() -> None:
@@ -320,9 +261,7 @@ def import_tab() -> None:
 
 
 def delete_tab() -> None:
-    store = server.get_store()
-    conn_ids = store.conn_ids()
-    pick = st.selectbox("Connection", conn_ids, index=None, key="delete_pick")
+    _, pick = pick_connection("delete_pick")
     if pick:
         if ss.get(CONFIRM) == pick:
             st.warning(

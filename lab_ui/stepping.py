@@ -52,44 +52,32 @@ def stepper(trace: Trace, cursor: Player) -> None:
     mark = "✗ failed here" if current.failed else ""
     st.markdown(f"### Step {step} of {total}: {current.action} {mark}")
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
-    with st.container(horizontal=True, key="step_controls"):
-        st.button(
-            "First",
-            key="step_first",
-            icon="⏮",
-            on_click=cursor.first,
-            disabled=cursor.at_start,
-            shortcut="Home",
-            help="First step (Home)",
-        )
-        st.button(
-            "Previous",
-            key="step_prev",
-            icon="◀",
-            on_click=cursor.prev,
-            disabled=cursor.at_start,
-            shortcut="Left",
-            help="Previous step (←)",
-        )
-        st.button(
+    buttons = [  # label, key, icon, move, disabled, key binding, help
+        ("First", "step_first", "⏮", cursor.first, cursor.at_start, "Home", "First step (Home)"),
+        ("Previous", "step_prev", "◀", cursor.prev, cursor.at_start, "Left", "Previous step (←)"),
+        (
             "Next",
-            key="step_next",
-            icon="▶",
-            on_click=cursor.next,
-            type="primary",
-            disabled=cursor.at_end or predicting,
-            shortcut="Right",
-            help="Next step (→)" if not predicting else "Make a prediction below first",
-        )
-        st.button(
-            "Last",
-            key="step_last",
-            icon="⏭",
-            on_click=cursor.last,
-            disabled=cursor.at_end,
-            shortcut="End",
-            help="Last step (End)",
-        )
+            "step_next",
+            "▶",
+            cursor.next,
+            cursor.at_end or predicting,
+            "Right",
+            "Make a prediction below first" if predicting else "Next step (→)",
+        ),
+        ("Last", "step_last", "⏭", cursor.last, cursor.at_end, "End", "Last step (End)"),
+    ]
+    with st.container(horizontal=True, key="step_controls"):
+        for label, key, icon, move, disabled, binding, help_text in buttons:
+            st.button(
+                label,
+                key=key,
+                icon=icon,
+                on_click=move,
+                disabled=disabled,
+                shortcut=binding,
+                help=help_text,
+                type="primary" if key == "step_next" else "secondary",
+            )
     st.session_state["step_slider"] = step
     if total > 1:
         st.slider(

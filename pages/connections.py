@@ -12,20 +12,8 @@ frame.require()
 
 tabs.intro()
 tabs.connection_list()
-add, edit, test, stored, export, import_, delete = st.tabs(
-    ["➕ Add", "✏️ Edit", "🧪 Test", "🔒 What is stored", "📤 Export", "📥 Import", "🗑️ Delete"]
-)
-with add:
-    tabs.add_tab()
-with edit:
-    tabs.edit_tab()
-with test:
-    tabs.test_tab()
-with stored:
-    tabs.stored_tab()
-with export:
-    tabs.export_tab()
-with import_:
-    tabs.import_tab()
-with delete:
-    tabs.delete_tab()
+labels = ["➕ Add", "✏️ Edit", "🧪 Test", "🔒 What is stored", "📤 Export", "📥 Import", "🗑️ Delete"]
+parts = [tabs.add_tab, tabs.edit_tab, tabs.test_tab, tabs.stored_tab, tabs.export_tab, tabs.import_tab, tabs.delete_tab]
+for tab, draw in zip(st.tabs(labels), parts):
+    with tab:
+        draw()

@@ -167,46 +167,20 @@ def test_uri_parses_as_airflow_parses_it(uri, expected):
         assert getattr(conn, attr) == value, attr
 
 
+# Airflow's test_connection_get_uri cases: type, port 100, schema and two plain extras, with...
 @pytest.mark.parametrize(
-    "conn, expected_uri",
+    "fields, expected_uri",
     [
+        (dict(login="user", password="pass", host="host"), "type://user:pass@host:100/schema?param1=val1&param2=val2"),
+        (dict(host="protocol://host"), "type://protocol://host:100/schema?param1=val1&param2=val2"),
         (
-            Connection(
-                conn_type="type",
-                login="user",
-                password="pass",
-                host="host",
-                port=100,
-                schema="schema",
-                extra={"param1": "val1", "param2": "val2"},
-            ),
-            "type://user:pass@host:100/schema?param1=val1&param2=val2",
-        ),
-        (
-            Connection(
-                conn_type="type",
-                host="protocol://host",
-                port=100,
-                schema="schema",
-                extra={"param1": "val1", "param2": "val2"},
-            ),
-            "type://protocol://host:100/schema?param1=val1&param2=val2",
-        ),
-        (
-            Connection(
-                conn_type="type",
-                login="user",
-                password="pass",
-                host="protocol://host",
-                port=100,
-                schema="schema",
-                extra={"param1": "val1", "param2": "val2"},
-            ),
+            dict(login="user", password="pass", host="protocol://host"),
             "type://protocol://user:pass@host:100/schema?param1=val1&param2=val2",
         ),
     ],
 )
-def test_get_uri_matches_airflow(conn, expected_uri):
+def test_get_uri_matches_airflow(fields, expected_uri):
+    conn = Connection(conn_type="type", port=100, schema="schema", extra={"param1": "val1", "param2": "val2"}, **fields)
     assert conn.get_uri() == expected_uri
 
 
