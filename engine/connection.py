@@ -38,7 +38,7 @@ from engine.masking import MASK, mask_connection_extra, redact, secrets_of
 from engine.uri import build_uri, normalize_conn_type, parse_uri
 
 # The CLI's and REST API's rule for a new conn_id (airflow.utils.helpers.validate_key).
-KEY_REGEX = re.compile(r"[\w.-]+")
+KEY_REGEX = re.compile(r"^[\w.-]+$")
 CONN_ID_MAX_LEN = 200
 # The model's own, wider rule (airflow.models.connection.RE_SANITIZE_CONN_ID), for ids read back.
 RE_SANITIZE_CONN_ID = re.compile(r"[\w#!()\-.:/\\]+")
@@ -60,16 +60,19 @@ def validate_conn_id(conn_id: Any) -> str:
         raise InvalidConnection(
             f"Could not create connection. The key: {conn_id} has to be less than {CONN_ID_MAX_LEN} characters"
         )
-    if not KEY_REGEX.fullmatch(conn_id):
-        raise InvalidConnection(
-            f"Could not create connection. The key {conn_id!r} has to be made of alphanumeric characters, "
-            "dashes, dots and underscores exclusively"
-        )
+    alphabet = (
+        f"Could not create connection. The key {conn_id!r} has to be made of alphanumeric characters, "
+        "dashes, dots and underscores exclusively"
+    )
+    if not KEY_REGEX.match(conn_id):  # Airflow's check, with "$" (which also matches before a final "\n")
+        raise InvalidConnection(alphabet)
     if ".." in conn_id:
         raise InvalidConnection(
             f"Could not create connection. The key {conn_id!r} must not contain consecutive dots ('..') "
             "to prevent path traversal"
         )
+    if not KEY_REGEX.fullmatch(conn_id):  # "a\n": Airflow takes it and stores "a"; the lab refuses
+        raise InvalidConnection(alphabet)
     return conn_id
 
 

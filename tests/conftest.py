@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from hypothesis import settings
+
+# CI runs the same generated examples every time (a red CI is a real difference, found again
+# locally with the same examples); locally each run explores new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import os  # noqa: E402
 
 from engine.crypto import parse_keys  # noqa: E402
 from engine.lessons import seed_connections  # noqa: E402
