@@ -18,6 +18,7 @@ STATES = {
     "current": ("▶", "#d2e3fc", "#174ea6", "happening now", "now"),
     "done": ("✓", "#ceead6", "#0d652d", "done", "done"),
     "failed": ("✗", "#fad2cf", "#a50e0e", "failed", "failed"),
+    "skipped": ("–", "#ffffff", "#5f6368", "did not happen in this run", "skipped"),
 }
 
 
@@ -42,29 +43,57 @@ def css(state: str) -> str:
 
 
 PRE_RUN = ("define", "store")  # happen before the DAG runs, in the UI and the metadata DB
+CLOSE = "close"  # runs after a failure too (the lesson's finally)
+DASHED = ' stroke-dasharray="5 3"'  # a skipped node's border
 
 
 def node_states(trace: Trace, step: int) -> dict[str, str]:
-    """node id → pending/current/done/failed after ``step`` (0 = before the run)."""
+    """node id → pending/current/done/failed/skipped after ``step`` (0 = before the run).
+
+    A node fails only where the run failed; a step after the failure does not fail its node
+    again: the close after a failed job still runs (done), a close with no session to close did
+    not happen (skipped), and so did defining and storing a conn_id that no backend has. The
+    last step ends the run: no node is current then, and ``run_ended`` says how it ended.
+    """
     nodes = [n["id"] for n in trace.lesson["flow"]]
     states = dict.fromkeys(nodes, "pending")
     request = trace.first("request_connection")
-    defined = request is not None and not request.failed
+    defined = request is not None and request.outcome == "ok"
     for node in PRE_RUN:
-        states[node] = "done" if defined else "failed"
+        states[node] = "done" if defined else "skipped"
     for s in trace.steps[:step]:
-        states[s.flow_node] = "failed" if s.failed else "done"
-    if 0 < step <= len(trace.steps):
+        if s.kind != "dag_end":  # the run's end is not a node of the flow
+            states[s.flow_node] = _state_of(s)
+    failed = trace.failed_step
+    if failed is not None and failed.number <= step:  # what the failure stopped will not happen
+        for node in nodes:
+            if states[node] == "pending" and (node != CLOSE or step == len(trace.steps)):
+                states[node] = "skipped"
+    if 0 < step <= len(trace.steps) and trace.step(step).kind != "dag_end":
         current = trace.step(step)
-        states[current.flow_node] = "failed" if current.failed else "current"
+        if states[current.flow_node] == "done":
+            states[current.flow_node] = "current"
     return states
+
+
+def _state_of(step) -> str:
+    if step.kind == "task_complete":  # the close: it runs even after a failure, unless no session exists
+        return "skipped" if step.outcome == "failed_without_session" else "done"
+    return "failed" if step.failed else "done"
+
+
+def run_ended(trace: Trace, step: int) -> str | None:
+    """At the last step, how the run ended (the last step's result); before it, ``None``."""
+    return trace.steps[-1].result if step >= len(trace.steps) else None
 
 
 def describe(trace: Trace, step: int) -> str:
     """A sentence for screen readers: every node and its state."""
     states = node_states(trace, step)
     parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in trace.lesson["flow"]]
-    return f"Process flow at step {step} of {len(trace.steps)}. " + "; ".join(parts) + "."
+    ended = run_ended(trace, step)
+    end = f" Run ended: {ended}." if ended else ""
+    return f"Process flow at step {step} of {len(trace.steps)}. " + "; ".join(parts) + "." + end
 
 
 def flow_graph(trace: Trace, step: int, direction: str = "TB"):
@@ -91,7 +120,7 @@ def flow_graph(trace: Trace, step: int, direction: str = "TB"):
         state = states[node["id"]]
         symbol, fill, ink, _, _ = STATES[state]
         attrs = {"fillcolor": fill, "color": ink, "fontcolor": ink}
-        if state == "current" or (state == "failed" and step > 0 and trace.step(step).flow_node == node["id"]):
+        if state in ("current", "failed") and step > 0 and trace.step(step).flow_node == node["id"]:
             attrs.update(peripheries="2", penwidth="2", fontname="Helvetica-Bold")
         graph.node(node["id"], f"{symbol} {node['label']}", **attrs)
     for a, b in zip(flow, flow[1:]):
@@ -106,9 +135,11 @@ def flow_svg(trace: Trace, step: int) -> str:
     graphviz version of the same node states.
     """
     states = node_states(trace, step)
-    current = trace.step(step).flow_node if 0 < step <= len(trace.steps) else None
+    now = trace.step(step) if 0 < step <= len(trace.steps) else None
+    current = now.flow_node if now is not None and now.kind != "dag_end" else None
+    ended = run_ended(trace, step)
     box_w, box_h, gap, pad = 300, 34, 16, 6
-    height = pad * 2 + len(trace.lesson["flow"]) * (box_h + gap) - gap
+    height = pad * 2 + len(trace.lesson["flow"]) * (box_h + gap) - gap + (box_h if ended else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {box_w + 2 * pad} {height}" '
         f'width="100%" style="max-width:{box_w + 2 * pad}px" aria-label="{_attr(describe(trace, step))}">'
@@ -122,7 +153,7 @@ def flow_svg(trace: Trace, step: int) -> str:
         parts.append(f"<g><title>{_attr(node['label'])}: {words}</title>")
         parts.append(
             f'<rect x="{pad}" y="{y}" width="{box_w}" height="{box_h}" rx="9" fill="{fill}" '
-            f'stroke="{ink}" stroke-width="{width}"/>'
+            f'stroke="{ink}" stroke-width="{width}"{DASHED if state == "skipped" else ""}/>'
         )
         if marked:  # a double border, not colour alone
             parts.append(
@@ -141,6 +172,12 @@ def flow_svg(trace: Trace, step: int) -> str:
                 f'<path d="M{x} {y1} V{y2 - 2} M{x - 4} {y2 - 7} L{x} {y2 - 1} L{x + 4} {y2 - 7}" '
                 f'stroke="#80868b" stroke-width="1.5" fill="none"/>'
             )
+    if ended:  # the run's end, under the flow: no node is current any more
+        ink = STATES["failed" if trace.failed_step else "done"][2]
+        parts.append(
+            f'<text x="{pad + box_w / 2}" y="{height - pad - 8}" text-anchor="middle" fill="{ink}" '
+            f'font-family="sans-serif" font-size="14" font-weight="bold">■ Run ended: {_attr(ended)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 

@@ -98,19 +98,19 @@ def mask_connection_extra(extra: dict, password: str | None) -> dict:
     return mask_extra(extra, None, pattern)
 
 
-def secrets_of(extra: Any, key: Any = None, inside: bool = False) -> list[str]:
-    """Every string leaf under a sensitive key (and, when such a string is JSON text, the
-    secrets inside it): what ``redact`` hides from free text."""
-    inside = inside or (key is not None and is_sensitive(key))
+def secrets_of(extra: Any, key: Any = None) -> list[str]:
+    """The strings Airflow's log masker registers for an extra (``mask_secret(extra)``): every
+    string whose nearest key is sensitive; when such a string is JSON text (a keyfile), its own
+    sensitive entries too. What ``redact`` hides from free text."""
     if isinstance(extra, dict):
-        return [s for k, v in extra.items() for s in secrets_of(v, k, inside)]
+        return [s for k, v in extra.items() for s in secrets_of(v, k)]
     if isinstance(extra, (list, tuple)):
-        return [s for v in extra for s in secrets_of(v, None, inside)]
-    if not inside or not isinstance(extra, str) or not extra:
+        return [s for v in extra for s in secrets_of(v, key)]
+    if not is_sensitive(key) or not isinstance(extra, str) or not extra:
         return []
     found = [extra]
     try:
-        found.extend(secrets_of(json.loads(extra), None, True))
+        found.extend(secrets_of(json.loads(extra)))
     except (ValueError, TypeError, RecursionError):
         pass
     return found

@@ -39,8 +39,8 @@ def show_flow(trace: Trace, step: int, graphviz: bool = False) -> None:
     """The flow: an inline SVG (instant on every step), or the graphviz chart of the same states."""
     if graphviz:
         st.graphviz_chart(flow_graph(trace, step), alt=describe(trace, step), width="content")
-    else:
-        st.html(flow_svg(trace, step))
+    else:  # st.html's sanitiser strips inline SVG; markdown keeps it (its text is the lesson's, escaped)
+        st.markdown(flow_svg(trace, step), unsafe_allow_html=True)
     legend = " · ".join(f"{sym} {words}" for sym, _, _, words, _ in STATES.values())
     st.caption(f"{legend} — the current node has a double border. {trace.lesson['flow_caption']}")
 

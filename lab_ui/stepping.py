@@ -48,8 +48,12 @@ def step_options() -> None:
 def stepper(trace: Trace, cursor: Player) -> None:
     """ "Step N of M", the four buttons (with their keys) and the slider."""
     step, total = cursor.step, cursor.total
-    current = trace.step(step)
-    mark = "✗ failed here" if current.failed else ""
+    current, failed = trace.step(step), trace.failed_step
+    mark = ""
+    if failed is not None and step == failed.number:
+        mark = "✗ failed here"
+    elif failed is not None and step > failed.number:
+        mark = f"(after the failure at step {failed.number})"
     st.markdown(f"### Step {step} of {total}: {current.action} {mark}")
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
     buttons = [  # label, key, icon, move, disabled, key binding, help

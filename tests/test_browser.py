@@ -206,3 +206,22 @@ def test_a_deep_link_is_the_first_request_of_a_fresh_server(page, tmp_path, path
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
+@pytest.mark.parametrize(
+    "path, diagrams", [("?step=3", 1), ("compare?scenario=job_fails&step=5", 2), ("your_dag?step=3", 1)]
+)
+def test_the_flow_diagram_is_drawn_where_a_page_shows_it(page, lab_server, path, diagrams, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, f"{lab_server.url}/{path}")
+    svgs = page.locator('svg[role="img"]')
+    svgs.first.wait_for()
+    assert svgs.count() == diagrams
+    for i in range(diagrams):
+        svg = svgs.nth(i)
+        box = svg.bounding_box()
+        assert box["width"] > 200 and box["height"] > 250, box  # drawn, not an empty element
+        titles = svg.locator("title").evaluate_all("els => els.map(e => e.textContent)")
+        assert len(titles) == 7 and sum("happening now" in t for t in titles) == 1, titles
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll

@@ -58,3 +58,12 @@ def test_redact_finds_secrets_inside_free_text():
     text = "login failed for p@ss word! (p%40ss%20word%21) with key abcdef"
     assert conn.redact(text) == f"login failed for {MASK} ({MASK}) with key {MASK}"
     assert redact("nothing here", []) == "nothing here"
+
+
+def test_free_text_hides_what_airflows_log_masker_registers_and_keeps_the_rest():
+    keyfile = json.dumps({"project_id": "lab-practice-project", "private_key": "-----BEGIN KEY-----xyz"})
+    conn = Connection(
+        conn_type="google_cloud_platform", extra={"project": "lab-practice-project", "keyfile_dict": keyfile}
+    )
+    text = conn.redact(f"client for lab-practice-project with {keyfile} and -----BEGIN KEY-----xyz")
+    assert text == f"client for lab-practice-project with {MASK} and {MASK}"

@@ -36,7 +36,7 @@ def test_next_updates_every_view_of_the_walkthrough():
     assert "Step 3 of 6: Airflow creates client session" in page
     assert "Session object created with credentials" in page  # the step card
     assert "- `session` → **Client session object created** ◆ changed" in page  # the variables
-    svg = next(h.proto.body for h in at.get("html") if h.proto.body.startswith("<svg"))
+    svg = next(m.value for m in at.markdown if m.value.startswith("<svg"))
     assert "<title>Establish Cloud Service Session: happening now</title>" in svg  # the flow
     assert "▶ Establish Cloud Service Session" in svg
     assert at.query_params["step"] == "3"  # the URL

@@ -8,8 +8,9 @@ import pytest
 
 from engine.connection import Connection
 from engine.dag import read_dag
-from engine.flow import describe, flow_graph, node_states
+from engine.flow import describe, flow_graph, flow_svg, node_states
 from engine.lessons import scenario
+from engine.quiz import reference_trace
 from engine.secrets import default_backends
 from engine.simulator import Ids, Runner, run, run_scenario
 from engine.views import changed_cells, column_for_step, process_rows, tracker_values, variable_tracker
@@ -100,7 +101,7 @@ def test_missing_conn_id_fails_at_step_2_before_a_session_exists(lesson_store):
     assert trace.steps[-1].result == "DAG run failed" and not trace.succeeded
     assert trace.value("task_status", len(trace.steps)).text == "Failed"
     assert node_states(trace, 2)["retrieve"] == "failed"
-    assert node_states(trace, 4)["session"] == "pending"
+    assert node_states(trace, 4)["session"] == "skipped"  # it did not happen, and never will in this run
 
 
 def test_runner_advances_one_step_at_a_time(lesson_store):
@@ -212,7 +213,20 @@ def test_flow_marks_the_current_node_by_border_and_text(lesson_trace):
     assert "peripheries=2" in line and "▶" in line
     assert "happening now" in describe(lesson_trace, 3)
     assert node_states(lesson_trace, 0)["use_conn_id"] == "pending"
-    assert set(node_states(lesson_trace, 6).values()) == {"done", "current"}
+    assert set(node_states(lesson_trace, 6).values()) == {"done"}  # the run has ended: no node is current
+    assert "Run ended: DAG run successful" in describe(lesson_trace, 6)
+
+
+def test_the_flow_marks_only_the_failure_and_what_it_stopped():
+    job = reference_trace("job_fails")  # the job fails at step 4; the close still runs at step 5
+    assert node_states(job, 4)["execute"] == "failed" and node_states(job, 4)["close"] == "pending"
+    assert node_states(job, 5)["close"] == "current" and node_states(job, 6)["close"] == "done"
+    missing = reference_trace("missing_conn_id")  # no backend has the conn_id: it was never defined or stored
+    first = node_states(missing, 1)
+    assert (first["define"], first["store"]) == ("skipped", "skipped")
+    assert node_states(missing, 3)["close"] == "skipped"  # no session: nothing to close
+    assert "■ Run ended: DAG run failed" in flow_svg(missing, len(missing.steps))
+    assert "Run ended" not in flow_svg(missing, len(missing.steps) - 1)
 
 
 def test_tracker_column_for_each_step(lesson_trace):
