@@ -36,12 +36,6 @@ def mark(state: str) -> str:
     return f"{STATES[state][0]} {STATES[state][4]}"
 
 
-def css(state: str) -> str:
-    """The table style of a row or column in ``state`` (the current one bold on its fill)."""
-    _, fill, ink, _, _ = STATES[state]
-    return f"background-color: {fill}; color: {ink}; font-weight: bold" if state == "current" else f"color: {ink}"
-
-
 PRE_RUN = ("define", "store")  # happen before the DAG runs, in the UI and the metadata DB
 CLOSE = "close"  # runs after a failure too (the lesson's finally)
 DASHED = ' stroke-dasharray="5 3"'  # a skipped node's border

@@ -54,6 +54,11 @@ class TaskFrame:
         self.released = True
 
 
+def states_held(frame: TaskFrame, i: int) -> bool:
+    """Whether the task's variable ``i`` ever held an object (so that releasing it changes it)."""
+    return frame.seen_states[i] not in (None, "absent")
+
+
 @dataclass(frozen=True)
 class Event:
     kind: str
@@ -261,9 +266,10 @@ class Runner:
         conn, session = frame.connection_details, frame.session
         if conn is not None:
             conn_state = "loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty"
-        else:
-            conn_state = "released" if frame.released else "absent"
-        session_state = session.state if session is not None else "released" if frame.released else "absent"
+        else:  # released only what was held: a connection never loaded stays None
+            conn_state = "released" if frame.released and states_held(frame, 0) else "absent"
+        held_session = frame.released and states_held(frame, 1)
+        session_state = session.state if session is not None else "released" if held_session else "absent"
         states, objects = frame.seen_states, frame.seen_objects
         if states[0] != conn_state or objects[0] is not conn:
             self._record_value(frame, 0, conn_state, conn)

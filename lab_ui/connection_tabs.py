@@ -5,7 +5,6 @@ mistake becomes a message beside the field it concerns, and nothing stored chang
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from engine.errors import AirflowException
@@ -30,6 +29,7 @@ from lab_ui.connection_form import (
     types,
     write,
 )
+from lab_ui.panels import html_table
 
 ss = st.session_state
 
@@ -52,12 +52,9 @@ def connection_list() -> None:
     store = server.get_store()
     rows, unreadable = connection_rows(store)
     st.subheader("Stored connections")
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        width="stretch",
-        alt=f"{len(rows)} connections: conn_id, type, host, description, where it comes from; secrets masked.",
-    )
+    caption = f"{len(rows)} connections: where each comes from, its type and host; secrets masked."
+    headers = list(rows[0]) if rows else ["conn_id"]
+    st.markdown(html_table(headers, [[str(v) for v in r.values()] for r in rows], caption), unsafe_allow_html=True)
     for message in unreadable:
         st.error(message, icon="🔒")
     st.caption(

@@ -9,7 +9,7 @@ import html
 
 import streamlit as st
 
-from engine.flow import STATES, css, describe, flow_graph, flow_svg, mark, step_state
+from engine.flow import STATES, describe, flow_graph, flow_svg, mark, step_state
 from engine.lessons import scenario
 from engine.trace import Trace
 from engine.views import (
@@ -19,8 +19,9 @@ from engine.views import (
     changes_at,
     column_for_step,
     notes_for,
-    process_table,
-    variable_tracker,
+    process_rows,
+    tracker_columns,
+    tracker_values,
 )
 from lab_ui import server
 
@@ -31,6 +32,17 @@ CSS = f"""
 .lab-card {{ border: 2px solid {STATES["current"][2]}; border-radius: .5rem; padding: .6rem .8rem;
              margin-bottom: .5rem; }}
 .lab-card.failed {{ border-color: {STATES["failed"][2]}; }}
+.lab-table {{ width: 100%; border-collapse: collapse; font-size: .9rem; }}
+.lab-table caption {{ caption-side: bottom; text-align: left; font-size: .8rem; opacity: .8; }}
+.lab-table th, .lab-table td {{ padding: .3rem .45rem; border-bottom: 1px solid rgba(128,128,128,.35);
+  vertical-align: top; text-align: left; overflow-wrap: break-word; }}
+.lab-table td:first-child, .lab-table th:first-child {{ white-space: nowrap; }}
+.lab-table tr.current > *, .lab-table .current {{ background: {STATES["current"][1]}; color: {STATES["current"][2]};
+  font-weight: bold; }}
+.lab-table tr.failed > * {{ background: {STATES["failed"][1]}; color: {STATES["failed"][2]}; }}
+.lab-table tr.pending > * {{ font-style: italic; }}
+.lab-table tr[aria-current] > * {{ font-weight: bold; }}
+.lab-table tr[aria-current] > :first-child {{ box-shadow: inset 5px 0 0 currentColor; }}
 </style>
 """
 
@@ -74,31 +86,70 @@ def show_airflow_notes(trace: Trace, step: int) -> None:
 
 
 def show_variables(trace: Trace, step: int) -> None:
+    """Each tracked variable's value after ``step`` (◆ when it changed at this step) and the object
+    it holds, as one HTML list: no markdown, so a URL in a value is text, never a link."""
     changed = {v for v, _, _ in changes_at(trace, step)}
-    lines = []
+    items = []
     for variable in trace.variables:
         value = trace.value(variable, step)
         flag = " ◆ changed" if variable in changed else ""
-        lines.append(f"- `{variable}` → **{value.text}**{flag}")
-        if value.detail != "None" and value.detail != value.state:
-            lines.append(f"  <small>{_html(value.detail)}</small>")
-    st.markdown("\n".join(lines), unsafe_allow_html=True)
+        detail = value.detail if value.detail not in ("None", value.state) else ""
+        small = f"<br><small><code>{_html(detail)}</code></small>" if detail else ""
+        items.append(f"<li><code>{_html(variable)}</code> → <b>{_html(value.text)}</b>{_html(flag)}{small}</li>")
+    st.markdown(f'<ul class="lab-variables">{"".join(items)}</ul>', unsafe_allow_html=True)
+
+
+def html_table(
+    headers: list[str], rows: list[list[str]], caption: str, row_classes=None, current_col=None, current_row=None
+) -> str:
+    """A real ``<table>``: its text is in the page (selectable, found by Ctrl+F, read by screen
+    readers) and long cells wrap. One line, so that markdown passes it through untouched.
+    ``row_classes``: row index → its state (current, done, failed, pending); ``current_row`` and
+    ``current_col``: the row and column to mark (a column's rows are then headed by their first cell)."""
+
+    def cell(tag: str, text: str, current: bool, scope: str = "") -> str:
+        return f"<{tag}{scope}{' class=current' if current else ''}>{_html(text)}</{tag}>"
+
+    head = "".join(cell("th", h, i == current_col, " scope=col") for i, h in enumerate(headers))
+    body = []
+    for r, cells in enumerate(rows):
+        state = (row_classes or {}).get(r)
+        attrs = f' class="{state}"' if state else ""
+        if r == current_row:
+            attrs += ' aria-current="step"'  # the current row, failed or not
+        row_header = current_col is not None
+        tds = "".join(
+            cell("th", c, False, " scope=row") if i == 0 and row_header else cell("td", c, i == current_col)
+            for i, c in enumerate(cells)
+        )
+        body.append(f"<tr{attrs}>{tds}</tr>")
+    return (
+        f'<table class="lab-table"><caption>{_html(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
-    frame = process_table(trace)
+    rows = process_rows(trace)
+    headers = ["", *rows[0]]
+    changed = set()
     if compare and trace.scenario_id != "lesson":
         changed = changed_steps(trace, server.current_trace("lesson"))
-        frame["vs the lesson"] = ["≠ changed from the lesson" if s.number in changed else "" for s in trace.steps]
-    frame.insert(0, "", [mark(step_state(trace, s.number, step)) for s in trace.steps])
-    if hide_future:
-        frame = frame[frame["Step"] <= step]
-    st.dataframe(
-        frame.style.apply(lambda row: [css(step_state(trace, row["Step"], step))] * len(row), axis=1),
-        hide_index=True,
-        width="stretch",
-        alt=f"Process table of {len(trace.steps)} steps; step {step} is the current row.",
-    )
+        headers.append("vs the lesson")
+    cells, classes = [], {}
+    for row, s in zip(rows, trace.steps):
+        if hide_future and s.number > step:
+            break
+        state = step_state(trace, s.number, step)
+        classes[len(cells)] = state
+        extra = (
+            ["≠ changed from the lesson" if s.number in changed else ""]
+            if changed or headers[-1] == "vs the lesson"
+            else []
+        )
+        cells.append([mark(state), *(str(v) for v in row.values()), *extra])
+    caption = f"Process table of {len(trace.steps)} steps; step {step} is the current row."
+    st.markdown(html_table(headers, cells, caption, classes, current_row=step - 1), unsafe_allow_html=True)
     lesson = trace.lesson
     footer = (
         lesson["table_footer_ok"]
@@ -109,7 +160,7 @@ def show_process_table(trace: Trace, step: int, hide_future: bool = False, compa
 
 
 def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True) -> None:
-    frame = variable_tracker(trace, every_step)
+    values = tracker_values(trace, every_step)
     changed = changed_cells(trace, every_step)
     current = column_for_step(trace, step, every_step)
     differs = (
@@ -117,20 +168,17 @@ def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True
         if not compare or trace.scenario_id == "lesson"
         else changed_tracker_cells(trace, server.current_trace("lesson"), every_step)
     )
-    shown = frame.copy()
-    for variable in shown.index:
-        for label in changed[variable]:
-            shown.loc[variable, label] = f"◆ {shown.loc[variable, label]}"
-        for label in differs.get(variable, ()):
-            shown.loc[variable, label] = f"≠ {shown.loc[variable, label]}"
-    shown.columns = [f"▶ {c}" if c == current else c for c in shown.columns]
-    st.dataframe(
-        shown.style.apply(
-            lambda column: [css("current") if column.name.startswith("▶ ") else ""] * len(column), axis=0
-        ),
-        width="stretch",
-        alt=f"Variable tracker; the column for step {step} is {current}.",
-    )
+    labels = [label for label, _ in tracker_columns(trace, every_step)]
+    rows = []
+    for variable, row in values.items():
+        cells = [str(variable)]
+        for label in labels:
+            flags = ("◆ " if label in changed[variable] else "") + ("≠ " if label in differs.get(variable, ()) else "")
+            cells.append(flags + row[label])
+        rows.append(cells)
+    headers = ["Variable", *(f"▶ {c}" if c == current else c for c in labels)]
+    caption = f"Variable tracker; the column for step {step} is {current}."
+    st.markdown(html_table(headers, rows, caption, current_col=labels.index(current) + 1), unsafe_allow_html=True)
     legend = "▶ the column for the current step · ◆ the value changed since the previous column"
     st.caption(legend + (" · ≠ changed from the lesson" if differs else ""))
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,71 @@ def texts(at: AppTest) -> str:
 
 def dot(at: AppTest) -> str:
     return at.get("graphviz_chart")[0].proto.spec
+
+
+class Table:
+    """A ``<table>`` the page drew: its header cells and rows of cell texts, and which row is current."""
+
+    def __init__(self):
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self.row_attrs: list[dict] = []
+
+    def column(self, index_or_name) -> list[str]:
+        i = index_or_name if isinstance(index_or_name, int) else self.headers.index(index_or_name)
+        return [row[i] for row in self.rows]
+
+    def row(self, first_cell: str) -> dict[str, str]:
+        """The row whose first cell is ``first_cell``, as header → text."""
+        return dict(zip(self.headers, next(r for r in self.rows if r[0] == first_cell)))
+
+    def cell(self, row_header: str, column: str) -> str:
+        return next(row for row in self.rows if row[0] == row_header)[self.headers.index(column)]
+
+    @property
+    def current_row(self) -> int | None:
+        return next((i for i, a in enumerate(self.row_attrs) if "aria-current" in a), None)
+
+
+class _TableParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables: list[Table] = []
+        self._cell: list[str] | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(Table())
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr" and not self._in_head and self.tables:
+            self.tables[-1].rows.append([])
+            self.tables[-1].row_attrs.append(dict(attrs))
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell)
+            table = self.tables[-1]
+            (table.headers if self._in_head else table.rows[-1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(at: AppTest) -> list[Table]:
+    """Every HTML table in the page's markdown, parsed (what a screen reader would read)."""
+    parser = _TableParser()
+    for m in at.markdown:
+        if "<table" in m.value:
+            parser.feed(m.value)
+    return parser.tables
 
 
 def rendered(step):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lab_ui import server as lab
-from tests.helpers import open_app, texts
+from tests.helpers import open_app, tables, texts
 
 PAGE = "pages/connections.py"
 SECRET = "s3cret-Practice-pw"
@@ -41,8 +41,7 @@ def page_has_no_secret(at, *secrets):
 
 def test_the_list_shows_the_seeded_connection_masked():
     at = open_connections()
-    frame = at.dataframe[0].value
-    row = frame[frame["conn_id"] == "my_gcp_conn"].iloc[0]
+    row = tables(at)[0].row("my_gcp_conn")
     assert row["conn_type"] == "google_cloud_platform" and row["source"] == "metadata DB"
     assert '"keyfile_dict": "***"' in row["extra"]
     page_has_no_secret(at, "PRACTICE-ONLY-NOT-A-REAL-KEY")
@@ -51,8 +50,7 @@ def test_the_list_shows_the_seeded_connection_masked():
 def test_an_env_var_connection_is_listed_with_its_source(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_FROM_ENV", "http://user:envpass123@example.org")
     at = open_connections()
-    frame = at.dataframe[0].value
-    row = frame[frame["conn_id"] == "from_env"].iloc[0]
+    row = tables(at)[0].row("from_env")
     assert row["source"] == "environment (AIRFLOW_CONN_FROM_ENV)" and row["password"] == "***"
     page_has_no_secret(at, "envpass123")
 
@@ -131,8 +129,7 @@ def test_bad_input_gets_a_message_and_changes_nothing_stored(case, form, words):
 def test_markup_in_a_field_is_stored_and_shown_as_text():
     at = add(open_connections(), "markup", "generic", description="<script>alert('x')</script><b>bold</b>")
     assert lab.get_store().get("markup").description == "<script>alert('x')</script><b>bold</b>"
-    frame = at.dataframe[0].value
-    assert "<script>alert('x')</script><b>bold</b>" in list(frame["description"])
+    assert "<script>alert('x')</script><b>bold</b>" in tables(at)[0].column("description")
     assert not any("<script>" in m.value for m in at.markdown if getattr(m.proto, "allow_html", False))
 
 

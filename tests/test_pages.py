@@ -8,7 +8,9 @@ import pytest
 
 from engine.lessons import lesson
 from lab_ui import server as lab
-from tests.helpers import dot, open_app, texts
+from tests.helpers import dot, open_app, tables, texts
+
+SEED_COLUMNS = ("Step", "Action", "Connection ID Used", "Airflow Internal State", "Result")
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
@@ -35,7 +37,7 @@ def test_next_updates_every_view_of_the_walkthrough():
     page = texts(at)
     assert "Step 3 of 6: Airflow creates client session" in page
     assert "Session object created with credentials" in page  # the step card
-    assert "- `session` → **Client session object created** ◆ changed" in page  # the variables
+    assert "<li><code>session</code> → <b>Client session object created</b> ◆ changed" in page  # the variables
     svg = next(m.value for m in at.markdown if m.value.startswith("<svg"))
     assert "<title>Establish Cloud Service Session: happening now</title>" in svg  # the flow
     assert "▶ Establish Cloud Service Session" in svg
@@ -96,20 +98,20 @@ def test_pages_show_the_run_in_the_store_not_a_copy():
 
 def test_process_table_marks_the_current_row_and_can_hide_the_future():
     at = open_app("pages/process_table.py", step="2")
-    frame = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
-    assert list(frame.iloc[:, 0]) == ["✓ done", "▶ now", "○ next", "○ next", "○ next", "○ next"]
+    table = tables(at)[0]
+    assert table.column(0) == ["✓ done", "▶ now", "○ next", "○ next", "○ next", "○ next"]
+    assert table.current_row == 1 and table.headers[1:] == list(SEED_COLUMNS)
     at.toggle(key="lab_hide_future").set_value(True).run()
-    frame = at.dataframe[0].value
-    assert len(frame) == 2
+    assert len(tables(at)[0].rows) == 2
 
 
 def test_variable_tracker_has_the_seed_columns_and_every_step_on_request():
     at = open_app("pages/variable_tracker.py", step="3")
-    frame = at.dataframe[0].value
-    assert list(frame.columns) == ["Start", "After Step 2", "▶ After Step 3", "After Step 5", "Final"]
-    assert frame.loc["session", "▶ After Step 3"] == "◆ Client session object created"
+    table = tables(at)[0]
+    assert table.headers == ["Variable", "Start", "After Step 2", "▶ After Step 3", "After Step 5", "Final"]
+    assert table.cell("session", "▶ After Step 3") == "◆ Client session object created"
     at.toggle(key="lab_every_step").set_value(True).run()
-    assert len(at.dataframe[0].value.columns) == 7
+    assert len(tables(at)[0].headers) == 8
 
 
 def test_execution_sample_marks_the_conn_id_line():
