@@ -104,20 +104,21 @@ LETTERS = "ABCDEFGH"
 
 
 def lettered(question: dict) -> list[str]:
-    """The options with the letters they keep however they are ordered: "A. Step 2", ..."""
-    return [f"{LETTERS[i]}. {text}" for i, text in enumerate(question["options"])]
+    """The options as written, lettered: "A. Step 2", ... (the first attempt's order)."""
+    return shuffled(question, 1)
 
 
 def shuffled(question: dict, attempt: int) -> list[str]:
-    """The lettered options in the order of an attempt: as written first, shuffled on each retry."""
-    options = lettered(question)
-    if attempt <= 1:
-        return options
-    rng = random.Random(f"{question['id']}:{attempt}")
-    order = options[:]
-    while order == options:
-        rng.shuffle(order)
-    return order
+    """The options of an attempt, lettered A, B, C… in the order shown: as written first, shuffled
+    on each retry (the letters stay in order; the texts move)."""
+    texts = list(question["options"])
+    if attempt > 1:
+        rng = random.Random(f"{question['id']}:{attempt}")
+        order = texts[:]
+        while order == texts:
+            rng.shuffle(order)
+        texts = order
+    return [f"{LETTERS[i]}. {text}" for i, text in enumerate(texts)]
 
 
 def option_text(lettered_option: str) -> str:

@@ -144,6 +144,23 @@ def check_prediction(trace: Trace, step: int, variable: str, value: str) -> tupl
     return right, truth
 
 
+def in_this_run(trace: Trace, kind: str) -> tuple[int | None, str]:
+    """Where a lesson sentence about a kind of step stands in this run: (its step, "ok"), (the
+    step, "failed") where it failed, or (None, "missing") where it did not happen (the close
+    when no session existed counts as not happening)."""
+    step = trace.first(kind)
+    if step is None or step.outcome == "failed_without_session":
+        return None, "missing"
+    if step.failed and kind not in ("task_complete", "dag_end"):  # the close and the end still happen
+        return step.number, "failed"
+    return step.number, "ok"
+
+
+def link_to_step(scenario_id: str, step: int) -> dict[str, str]:
+    """The URL query that opens a scenario at a step (the lesson needs no scenario)."""
+    return {"step": str(step)} | ({"scenario": scenario_id} if scenario_id != "lesson" else {})
+
+
 def step_of_kind(trace: Trace, kind: str) -> int | None:
     """The number of the first step of a kind (dag_start, request_connection, …), if the run has one."""
     step = trace.first(kind)

@@ -37,11 +37,12 @@ ss = st.session_state
 def intro() -> None:
     """What the page is, where the key comes from, and the last action's confirmation."""
     ss.setdefault(ERRORS, {})
-    origin, created = server.key_origin()
+    _, created = server.key_origin()
     st.caption(
         "The lesson's flow starts here: **Define Connection in Airflow UI** and **Store Credentials Securely**. "
-        f"Passwords and extras are Fernet-encrypted before they reach the database (key: {origin}"
-        f"{', generated on this first start' if created else ''}). The walkthrough's run reads `my_gcp_conn` from here."
+        "Passwords and extras are Fernet-encrypted before they reach the database"
+        f"{' (with a key generated on this first start)' if created else ''}. "
+        "The walkthrough's run reads `my_gcp_conn` from here."
     )
     if ss.get(DONE):
         st.success(ss.pop(DONE), icon="✅")

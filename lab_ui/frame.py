@@ -9,6 +9,7 @@ import threading
 import streamlit as st
 
 from engine.lessons import lesson, scenario, scenarios
+from engine.views import link_to_step
 from lab_ui import server, state
 from lab_ui.panels import CSS
 
@@ -70,7 +71,7 @@ def _run() -> None:
     state.sync_from_url()
     cursor = state.player(state.current_trace())
     state.write_url(cursor.step)
-    sidebar()
+    sidebar(cursor.step)
     st.title(f"{page.icon} {page.title}")
     notice = st.session_state.get(state.NOTICE)
     if notice:
@@ -78,7 +79,7 @@ def _run() -> None:
     page.run()
 
 
-def sidebar() -> None:
+def sidebar(step: int) -> None:
     ss = st.session_state
     with st.sidebar:
         st.markdown(f"**{lesson()['title']}**")
@@ -93,5 +94,8 @@ def sidebar() -> None:
         )
         st.caption(scenario(ss[state.SCENARIO]).summary)
         st.markdown("**Learning modes**")
-        for path, title, icon in PAGES:  # the step and scenario travel in the session, then the URL
-            st.page_link(path, label=title, icon=icon)
+        # Each link carries the step and scenario, so that the page opens with its URL complete: one
+        # history entry per page change, and one Back returns to the page before.
+        query = link_to_step(ss[state.SCENARIO], step)
+        for path, title, icon in PAGES:
+            st.page_link(path, label=title, icon=icon, query_params=query)

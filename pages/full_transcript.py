@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from engine.views import in_this_run
 from lab_ui import frame
 from lab_ui.stepping import stepped
 
@@ -13,9 +14,14 @@ def render(trace, step):
     parts = []
     for sentence in trace.lesson["transcript"]:
         text = " ".join(sentence["text"].split())
+        target, status = in_this_run(trace, sentence["step_kind"])
+        if status == "missing":
+            text = f"~~{text}~~ *(not in this run)*"
+        elif status == "failed":
+            text = f"{text} *(✗ this run fails here, at step {target})*"
         parts.append(f"**▶ :blue-background[{text}]**" if sentence["step_kind"] == kind else text)
     st.markdown(" ".join(parts))
-    st.caption("▶ the sentence about the current step")
+    st.caption("▶ the sentence about the current step · ~~struck through~~: what this run never got to")
 
 
 stepped(render)

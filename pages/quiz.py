@@ -4,10 +4,11 @@ import streamlit as st
 
 from engine.lessons import scenario
 from engine.progress import InvalidName, by_question, summary
-from engine.quiz import answer_key, grade, lettered, questions, shuffled
+from engine.quiz import answer_key, grade, questions, shuffled
+from engine.views import link_to_step
 from lab_ui import frame, server
 from lab_ui.panels import html_table
-from lab_ui.state import QUIZ, SCENARIO, set_scenario
+from lab_ui.state import QUIZ, SCENARIO
 
 frame.require()
 
@@ -31,8 +32,10 @@ def sign_in() -> None:
         return
     ss[NAME_ERROR] = None
     ss[LEARNER] = (learner_id, name)
-    ss[QUIZ] = server.get_progress().records(learner_id)
-    ss[RETRY] = {}
+    progress = server.get_progress()
+    for record in ss[QUIZ]:  # what was answered before naming oneself is kept, under the name
+        progress.record(learner_id, record)
+    ss[QUIZ] = progress.records(learner_id)
 
 
 def sign_out() -> None:
@@ -89,22 +92,20 @@ def show_question(number: int, q: dict) -> None:
         st.markdown(f"**{number}. {q['question']}**")
         if right:
             chosen = next(a for a in answers if a.correct)
-            letter = lettered(q)[q["options"].index(chosen.choice)]
             tries = "first try" if answers[0].correct else f"after {len(answers)} tries"
-            st.success(f"✅ Right ({tries}): {letter}", icon="✅")
+            st.success(f"Right ({tries}): {chosen.choice}", icon="✅")
             st.markdown(q["explanation"])
         elif latest is not None:
-            letter = lettered(q)[q["options"].index(latest.choice)]
-            st.error(f"❌ Not right: you chose {letter}.", icon="❌")
+            st.error(f"Not right: you chose “{latest.choice}”.", icon="❌")
             st.button(
                 "Try again",
                 key=f"retry_{q['id']}",
                 on_click=retry,
                 args=(q["id"], attempt + 1),
-                help="The options are shuffled; each keeps its letter.",
+                help="The options come back in another order.",
             )
             with st.expander("Show the answer and why"):
-                st.markdown(f"**{lettered(q)[q['options'].index(key.answer)]}** — {q['explanation']}")
+                st.markdown(f"**{key.answer}** — {q['explanation']}")
         else:
             st.radio("Your answer", shuffled(q, attempt), index=None, key=f"quiz_{q['id']}_{attempt}")
             with st.expander("Hint"):
@@ -118,12 +119,12 @@ def show_question(number: int, q: dict) -> None:
                 disabled=ss.get(f"quiz_{q['id']}_{attempt}") is None,
             )
         if right or latest is not None:
-            st.button(
-                f"Show me step {key.step}",
-                key=f"show_{q['id']}",
-                on_click=set_scenario,
-                args=(key.scenario, key.step),
-                help="Open this scenario at the step the question is about.",
+            st.page_link(
+                "pages/walkthrough.py",
+                label=f"Show me step {key.step}",
+                icon="🧭",
+                query_params=link_to_step(key.scenario, key.step),
+                help="Open the walkthrough of this scenario at the step the question is about.",
             )
 
 

@@ -84,8 +84,8 @@ def show_run(trace) -> None:
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
         st.warning(
-            f"Step {failed.number} fails: {failed.result}. This is the scenario “The conn_id is missing” — "
-            "the seed's quiz question 3, live.",
+            f"Step {failed.number} fails: {failed.result}. No secrets backend has this conn_id: the task fails "
+            "before any session exists, as in the scenario “The conn_id is missing”.",
             icon="⚠️",
         )
     stepped(render, dag_source=ss[RAN])

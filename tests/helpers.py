@@ -230,6 +230,15 @@ def tables(at: AppTest) -> list[Table]:
     return parser.tables
 
 
+def links(at: AppTest) -> dict[str, str]:
+    """Every page link the page drew: label → its URL, e.g. "Show me step 5" → "/?step=5" (the walkthrough)."""
+    found = {}
+    for element in at.get("page_link"):
+        query = f"?{element.proto.query_string}" if element.proto.query_string else ""
+        found[element.proto.label] = f"/{element.proto.page}{query}"
+    return found
+
+
 def rendered(step):
     """Everything a step shows: its words, its facts and its error."""
     return [step.action, step.internal_state, step.result, step.narration, step.facts, step.error]

@@ -8,7 +8,7 @@ import pytest
 
 from engine.lessons import lesson
 from lab_ui import server as lab
-from tests.helpers import dot, open_app, tables, texts
+from tests.helpers import dot, links, open_app, tables, texts
 
 SEED_COLUMNS = ("Step", "Action", "Connection ID Used", "Airflow Internal State", "Result")
 
@@ -122,17 +122,23 @@ def test_execution_sample_marks_the_conn_id_line():
     assert "This DAG uses a connection ID 'my_gcp_conn'" in texts(at)
 
 
-def test_key_moment_show_me_jumps_to_its_step():
-    at = open_app("pages/key_moments.py")
-    at.button(key="moment_3").click().run()
-    assert at.session_state["lab_player"].step == 5
+def test_key_moments_show_me_opens_the_walkthrough_at_its_step_of_the_run_it_is_about():
+    for scenario in ("lesson", "missing_conn_id"):  # the lesson's moments, whichever scenario is chosen
+        shown = links(open_app("pages/key_moments.py", scenario=scenario))
+        assert shown["Show me step 2"].endswith("?step=2")
+        assert shown["Show me step 2 of “The conn_id is missing”"].endswith("?step=2&scenario=missing_conn_id")
+        assert shown["Show me step 5"].endswith("?step=5")  # the lesson closes the session at step 5
 
 
-def test_concept_snapshot_links_to_steps():
+def test_concept_snapshot_links_to_steps_and_marks_what_this_run_never_did():
     at = open_app("pages/concept_snapshot.py")
     assert len(lesson()["concept_snapshot"]) == 6
-    at.button(key="concept_4").click().run()
-    assert at.session_state["lab_player"].step == 3
+    assert links(at)["Step 3"].endswith("?step=3")
+    failing = open_app("pages/concept_snapshot.py", scenario="missing_conn_id")
+    page = texts(failing)
+    assert "✗ Airflow fetches credentials at runtime" in page and "This run fails here, at step 2" in page
+    assert "– Creates and uses session for cloud API calls" in page and "Not in this run" in page
+    assert "▶ -" not in page  # no broken bullets
 
 
 def test_transcript_highlights_the_sentence_of_the_current_step():
@@ -148,7 +154,7 @@ def test_quiz_question_2_has_the_trackers_value_as_its_right_option():
     assert "C. Session closed" in radio.options
     radio.set_value("C. Session closed").run()
     at.button(key="check_seed-2").click().run()
-    assert any("Right (first try): C. Session closed" in s.value for s in at.success)
+    assert any("Right (first try): Session closed" in s.value for s in at.success)
 
 
 def test_predict_then_step_checks_the_learners_prediction():

@@ -15,7 +15,7 @@ from engine.lessons import scenarios
 from engine.progress import InvalidName, Record, summary, validate_name
 from engine.quiz import answer_key, lettered, questions, shuffled
 from lab_ui import server as lab
-from tests.helpers import open_app, texts
+from tests.helpers import links, open_app, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,10 +47,12 @@ def test_the_seeds_quiz_keys_follow_the_run_not_a_letter(lesson_store):
     assert compute_answer({"failed_step": {}}, "missing_conn_id").answer == "Step 2"
 
 
-def test_retries_shuffle_the_options_but_keep_their_letters():
+def test_retries_shuffle_the_options_and_the_letters_stay_in_order():
     q = questions("lesson")[0]
     first, second = shuffled(q, 1), shuffled(q, 2)
-    assert first == lettered(q) and sorted(second) == sorted(first) and second != first
+    texts = [option.split(". ", 1)[1] for option in second]
+    assert first == lettered(q) and sorted(texts) == sorted(q["options"]) and texts != q["options"]
+    assert [option[0] for option in second] == ["A", "B", "C", "D"]  # read down: A, B, C, D
     assert shuffled(q, 2) == second  # the same attempt always shows the same order
 
 
@@ -89,19 +91,18 @@ def answer(at, qid, option_text):
 def test_wrong_then_retry_then_right_with_feedback_score_and_show_me():
     at = open_app("pages/quiz.py")
     answer(at, "seed-1", "Step 2")
-    assert any("Not right: you chose A. Step 2" in e.value for e in at.error)
+    assert any(e.value == "Not right: you chose “Step 2”." for e in at.error)  # one icon, no emoji in the text
     before = at.radio  # no radio for seed-1 until "Try again"
     assert not any(r.key.startswith("quiz_seed-1_") for r in before)
     at.button(key="retry_seed-1").click().run()
     radio = at.radio(key="quiz_seed-1_2")
-    assert radio.options != lettered(questions("lesson")[0]) and "C. Step 3" in radio.options
+    assert radio.options != lettered(questions("lesson")[0]) and radio.options[0].startswith("A. ")
     answer(at, "seed-1", "Step 3")
-    assert any("Right (after 2 tries): C. Step 3" in s.value for s in at.success)
+    assert any(s.value == "Right (after 2 tries): Step 3" for s in at.success)
     assert "The session object is created at step 3" in texts(at)
     answer(at, "seed-2", "Session closed")
     assert "**2 of 4** right · 1 on the first try · 2 answered" in texts(at)
-    at.button(key="show_seed-2").click().run()
-    assert at.session_state["lab_player"].step == 5
+    assert links(at)["Show me step 5"] == "/?step=5"  # the walkthrough, at that step
 
 
 def test_a_hint_is_there_on_request():
@@ -176,3 +177,17 @@ def test_summary_counts_first_try_and_modes():
     result = summary(records, qs)
     assert result["total"] == {"questions": 4, "answered": 2, "right": 2, "first_try_right": 1}
     assert result["modes"]["Process table"] == {"questions": 2, "answered": 1, "right": 1, "first_try_right": 0}
+
+
+def test_naming_oneself_keeps_the_answers_already_given():
+    at = open_app("pages/quiz.py")
+    answer(at, "seed-1", "Step 3")
+    answer(at, "seed-2", "Running")
+    assert "**1 of 4** right · 1 on the first try · 2 answered" in texts(at)
+    at.text_input(key="quiz_name").set_value("Ada Lovelace").run()
+    at.button(key="quiz_sign_in").click().run()
+    assert "**1 of 4** right · 1 on the first try · 2 answered" in texts(at)  # was 0 of 4 before
+    again = open_app("pages/quiz.py")  # another session, the same name: the answers were saved
+    again.text_input(key="quiz_name").set_value("ada lovelace").run()
+    again.button(key="quiz_sign_in").click().run()
+    assert "**1 of 4** right · 1 on the first try · 2 answered" in texts(again)
