@@ -44,6 +44,10 @@ def intro() -> None:
         f"{' (with a key generated on this first start)' if created else ''}. "
         "The walkthrough's run reads `my_gcp_conn` from here."
     )
+
+
+def confirmation() -> None:
+    """The last action's confirmation, shown inside the tab where it was made."""
     if ss.get(DONE):
         st.success(ss.pop(DONE), icon="✅")
 
@@ -117,19 +121,22 @@ def delete_confirmed(conn_id: str) -> None:
 
 
 def add_tab() -> None:
-    st.text_input(
-        "Connection Id",
-        key="add_conn_id",
-        help="Letters, digits, dashes, dots and underscores, at most 200 characters: "
-        "what `airflow connections add` and Airflow's REST API accept.",
-    )
-    field_error("conn_id")
+    # The type shapes the form, so it is chosen first; the fields are one form that Save commits
+    # together (a field left with Tab or a click is never lost, a secret included).
     st.selectbox("Connection Type", [*types, "generic", OTHER], key="add_type", format_func=type_label)
-    if ss.get("add_type") == OTHER:
-        st.text_input("Type name", key="add_type_other", help="Any type Airflow knows; it gets the generic form.")
-        field_error("conn_type")
-    render_fields("add", form_type(chosen_type("add")), editing=False)
-    st.button("Save", key="add_save", type="primary", on_click=save_new)
+    with st.form("add_form", border=False, enter_to_submit=False):
+        st.text_input(
+            "Connection Id",
+            key="add_conn_id",
+            help="Letters, digits, dashes, dots and underscores, at most 200 characters: "
+            "what `airflow connections add` and Airflow's REST API accept.",
+        )
+        field_error("conn_id")
+        if ss.get("add_type") == OTHER:
+            st.text_input("Type name", key="add_type_other", help="Any type Airflow knows; it gets the generic form.")
+            field_error("conn_type")
+        render_fields("add", form_type(chosen_type("add")), editing=False)
+        st.form_submit_button("Save", key="add_save", type="primary", on_click=save_new)
 
 
 def edit_tab() -> None:
@@ -149,8 +156,9 @@ def edit_tab() -> None:
         loaded = ss.get("edit_loaded")
         if loaded and loaded[0] == ss.get("edit_pick") and loaded[0] in conn_ids:
             st.markdown(f"Editing `{loaded[0]}` — type `{ss['edit_conn_type']}`")
-            render_fields("edit", form_type(ss["edit_conn_type"]), editing=True)
-            st.button("Save changes", key="edit_save", type="primary", on_click=save_edit)
+            with st.form("edit_form", border=False, enter_to_submit=False):
+                render_fields("edit", form_type(ss["edit_conn_type"]), editing=True)
+                st.form_submit_button("Save changes", key="edit_save", type="primary", on_click=save_edit)
 
 
 def pick_connection(key: str, label: str = "Connection"):

@@ -14,6 +14,10 @@ tabs.intro()
 tabs.connection_list()
 labels = ["➕ Add", "✏️ Edit", "🧪 Test", "🔒 What is stored", "📤 Export", "📥 Import", "🗑️ Delete"]
 parts = [tabs.add_tab, tabs.edit_tab, tabs.test_tab, tabs.stored_tab, tabs.export_tab, tabs.import_tab, tabs.delete_tab]
-for tab, draw in zip(st.tabs(labels), parts):
+# A keyed tab set keeps the chosen tab across Save, Import and Delete; the confirmation shows in it.
+chosen = st.session_state.get("connections_tab") or labels[0]
+for label, tab, draw in zip(labels, st.tabs(labels, key="connections_tab", on_change="rerun"), parts):
     with tab:
+        if label == chosen:
+            tabs.confirmation()
         draw()

@@ -248,3 +248,47 @@ def test_one_back_returns_to_the_page_before(page, lab_server):
     page.go_back()
     page.get_by_role("heading", name=re.compile("Step-by-step walkthrough")).wait_for()
     step_heading(page, 2).wait_for()
+
+
+def test_a_secret_typed_then_tabbed_out_of_is_stored_encrypted(page, tmp_path):
+    """Tab, then click Save: every field of the form is committed together, the secret included."""
+    from lab_ui import server as lab_server_module
+    from tests.helpers import ROOT, Server
+
+    home = tmp_path / "home"
+    server = Server(ROOT / "app.py", home)
+    try:
+        open_page(page, f"{server.url}/connections")
+        page.get_by_role("combobox", name=re.compile("Connection Type")).first.click()
+        page.keyboard.type("Amazon")
+        page.keyboard.press("Enter")
+        page.get_by_role("textbox", name="AWS Access Key ID").first.wait_for()
+        page.get_by_role("textbox", name="Connection Id").first.fill("tabbed_aws")
+        page.get_by_role("textbox", name="AWS Access Key ID").first.fill("AKIATABBED0001")
+        page.get_by_label("AWS Secret Access Key").first.fill("tabbed/secret/key/0001")
+        page.keyboard.press("Tab")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.get_by_text("Added `tabbed_aws`").or_(page.get_by_text("Added tabbed_aws")).first.wait_for()
+        assert page.get_by_role("tab", name=re.compile("Add")).get_attribute("aria-selected") == "true"
+        assert "tabbed/secret/key/0001" not in page.content()
+    finally:
+        server.stop()
+    store = lab_server_module.get_store({"LAB_HOME": str(home)})
+    assert store.get("tabbed_aws").password == "tabbed/secret/key/0001"
+    assert store.raw_row("tabbed_aws").is_encrypted
+
+
+def test_the_chosen_tab_stays_after_a_save_and_confirms_in_it(page, lab_server):
+    open_page(page, f"{lab_server.url}/connections")
+    page.get_by_role("tab", name=re.compile("Edit")).click()
+    page.wait_for_selector(READY)
+    page.get_by_role("combobox", name=re.compile("^Connection$")).last.click()
+    page.keyboard.type("my_aws_conn")
+    page.keyboard.press("Enter")
+    page.get_by_text("Editing `my_aws_conn`").or_(page.get_by_text("Editing my_aws_conn")).first.wait_for()
+    page.get_by_role("textbox", name="Description").last.fill("edited in the browser")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Saved `my_aws_conn`").or_(page.get_by_text("Saved my_aws_conn")).first.wait_for()
+    page.wait_for_selector(READY)
+    assert page.get_by_role("tab", name=re.compile("Edit")).get_attribute("aria-selected") == "true"
+    assert page.get_by_text("Saved my_aws_conn").first.is_visible()

@@ -18,9 +18,9 @@ def open_connections():
 
 
 def add(at, conn_id, conn_type, **values):
-    at.text_input(key="add_conn_id").set_value(conn_id)
-    at.selectbox(key="add_type").set_value(conn_type)
+    at.selectbox(key="add_type").set_value(conn_type)  # the type shapes the form: chosen first
     at.run()
+    at.text_input(key="add_conn_id").set_value(conn_id)  # then the form's fields, committed by Save
     for key, value in values.items():
         widget = (
             at.text_area(key=f"add_{key}")
@@ -88,9 +88,9 @@ def test_add_a_connection_of_each_type(conn_type, values, check):
 
 def test_an_unknown_type_is_accepted_with_the_generic_form():
     at = open_connections()
-    at.text_input(key="add_conn_id").set_value("my_mysql")
     at.selectbox(key="add_type").set_value("other (type it)").run()
-    at.text_input(key="add_type_other").set_value("mysql").run()
+    at.text_input(key="add_conn_id").set_value("my_mysql")
+    at.text_input(key="add_type_other").set_value("mysql")
     at.text_input(key="add_host").set_value("db")
     at.button(key="add_save").click().run()
     assert lab.get_store().get("my_mysql").conn_type == "mysql"
