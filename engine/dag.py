@@ -9,6 +9,9 @@ line number.
 from __future__ import annotations
 
 import ast
+import base64
+import binascii
+import zlib
 from dataclasses import dataclass
 
 from engine.errors import AirflowException
@@ -127,3 +130,28 @@ def read_dag(source: str) -> Dag:
         seen.add(task.task_id)
     tasks.sort(key=lambda t: t.lineno)
     return Dag(dag_id=dag_id, tasks=tuple(tasks), source=source, lineno=dag_line or 1)
+
+
+# -- a DAG's source in a URL, so that a reload or a shared link keeps it ----------------------
+URL_SOURCE_MAX = 6_000  # characters of the packed source in a URL (browsers and proxies allow ~8,000)
+SOURCE_MAX = 200_000  # characters a packed source may unpack to
+
+
+def pack_source(source: str) -> str | None:
+    """The source as a URL-safe value, or ``None`` when it is too long for a URL."""
+    packed = base64.urlsafe_b64encode(zlib.compress(source.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+    return packed if len(packed) <= URL_SOURCE_MAX else None
+
+
+def unpack_source(packed: str) -> str:
+    """The source from ``pack_source``; ``DagSourceError`` for anything else (never more than
+    ``SOURCE_MAX`` characters, whatever a hostile link holds)."""
+    try:
+        raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(raw, SOURCE_MAX * 4)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise DagSourceError("The DAG in the link is too long or cut off.")
+        return data.decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+        raise DagSourceError("The DAG in the link cannot be read: the link is damaged.") from None

@@ -47,10 +47,9 @@ def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str |
 
 
 def current_trace(dag_source: str | None = None) -> Trace:
-    """The run the pages show: the current scenario's, or of ``dag_source``'s DAG."""
-    if dag_source is not None:
-        return server.current_trace("lesson", dag_source)
-    return server.current_trace(st.session_state[SCENARIO])
+    """The run the pages show: the current scenario's, or ``dag_source``'s DAG in the current scenario
+    (its environment variables and cloud)."""
+    return server.current_trace(st.session_state[SCENARIO], dag_source)  # the learner's DAG runs in it too
 
 
 def player(trace: Trace) -> Player:
@@ -87,7 +86,8 @@ def sync_from_url() -> None:
 def write_url(step: int) -> None:
     """Keep ``?step=`` (and ``?scenario=`` unless it is the lesson) in step with the state."""
     ss = st.session_state
-    wanted = {"step": str(step)}
+    wanted = {k: v for k, v in st.query_params.items() if k not in ("step", "scenario")}  # a page's own (dag)
+    wanted["step"] = str(step)
     if ss[SCENARIO] != "lesson":
         wanted["scenario"] = ss[SCENARIO]
     if dict(st.query_params) != wanted:

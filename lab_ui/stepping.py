@@ -117,15 +117,23 @@ def predict_box(trace: Trace, cursor: Player) -> None:
         st.info("This is the last step: nothing left to predict.")
         return
     choices = prediction_choices(trace)
+    upcoming = cursor.step + 1  # the widgets are keyed by the step: each prediction starts empty
     with st.container(border=True):
-        st.markdown(f"**Predict step {cursor.step + 1}:** which tracked variable changes, and to what?")
-        variable = st.selectbox("Variable", [NOTHING_CHANGES, *choices], key="predict_variable")
-        values = sorted({v for vals in choices.values() for v in vals})
-        value = st.selectbox("Becomes", values, key="predict_value", help="Ignored when nothing changes.")
+        st.markdown(f"**Predict step {upcoming}:** which tracked variable changes, and to what?")
+        variable = st.selectbox("Variable", [NOTHING_CHANGES, *choices], key=f"predict_variable_{upcoming}")
+        value = st.selectbox(
+            "Becomes",
+            choices.get(variable, []),  # the values this variable can take, not every variable's
+            index=None,
+            key=f"predict_value_{upcoming}",
+            disabled=variable == NOTHING_CHANGES,
+            placeholder="Nothing to choose: no variable changes" if variable == NOTHING_CHANGES else "Choose a value",
+        )
         st.button(
-            f"Reveal step {cursor.step + 1}",
+            f"Reveal step {upcoming}",
             key="predict_reveal",
             type="primary",
             on_click=cursor.reveal,
-            args=(trace, variable, value),
+            args=(trace, variable, value or ""),
+            disabled=variable != NOTHING_CHANGES and value is None,
         )

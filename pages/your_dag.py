@@ -6,7 +6,7 @@ exactly as in the lesson.
 
 import streamlit as st
 
-from engine.dag import DagSourceError, read_dag
+from engine.dag import DagSourceError, pack_source, read_dag, unpack_source
 from engine.lessons import DATA_DIR, scenario
 from lab_ui import frame, state
 from lab_ui.panels import show_process_table, show_tracker, walkthrough
@@ -16,22 +16,42 @@ frame.require()
 
 SOURCE = "own_dag_source"
 RAN = "own_dag_ran"
+TOO_LONG = "own_dag_too_long"  # the source is too long to keep in the URL
 EXAMPLES = {p.stem: p for p in sorted((DATA_DIR / "dags").glob("*.py"))}
 
 ss = st.session_state
-ss.setdefault(SOURCE, scenario("lesson").dag_source)
-ss.setdefault(RAN, ss[SOURCE])
+if SOURCE not in ss:  # a reload or a shared link: the source the URL carries, else the lesson's DAG
+    ss[SOURCE] = scenario("lesson").dag_source
+    if st.query_params.get("dag"):
+        try:
+            ss[SOURCE] = unpack_source(st.query_params["dag"])
+        except DagSourceError as err:
+            st.warning(str(err), icon="⚠️")
+    ss[RAN] = ss[SOURCE]
+
+
+def ran(source: str) -> None:
+    """Run ``source`` from its first step, and keep it in the URL for a reload or a link."""
+    ss[RAN] = source
+    state.go_to(1)
+    packed = pack_source(source)
+    if packed is None:
+        st.query_params.pop("dag", None)
+        ss[TOO_LONG] = True
+    else:
+        st.query_params["dag"] = packed
+        ss[TOO_LONG] = False
 
 
 def load_example() -> None:
     name = ss.get("own_dag_example")
     if name:
         ss[SOURCE] = EXAMPLES[name].read_text(encoding="utf-8")
-        ss[RAN] = ss[SOURCE]
+        ran(ss[SOURCE])
 
 
 def run_source() -> None:
-    ss[RAN] = ss[SOURCE]
+    ran(ss[SOURCE])
 
 
 error = None
@@ -42,8 +62,12 @@ except DagSourceError as err:
 trace = state.current_trace(None if error else ss[RAN])
 st.caption(
     "Edit the DAG — change `gcp_conn_id`, add a task, use an AWS or Azure operator — and run it against "
-    "the connections on the Connections page. The lab reads the file; it never runs it."
+    "the connections on the Connections page, in the scenario chosen in the sidebar (its environment "
+    "variables and cloud). The lab reads the file; it never runs it. The URL keeps your DAG: a reload or "
+    "a shared link opens it again."
 )
+if ss.get(TOO_LONG):
+    st.caption("This DAG is too long to keep in the URL: a reload starts from the lesson's DAG.")
 st.selectbox(
     "Start from an example",
     list(EXAMPLES),

@@ -61,3 +61,18 @@ def test_code_in_the_dag_is_never_run(tmp_path):
     )
     assert read_dag(source).tasks[0].conn_id == "c"
     assert not marker.exists()
+
+
+def test_a_dag_source_travels_in_a_url_and_a_hostile_one_is_refused():
+    import base64
+    import zlib
+
+    from engine.dag import SOURCE_MAX, pack_source, unpack_source
+
+    source = "with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t', gcp_conn_id='c')  # é\n"
+    assert unpack_source(pack_source(source)) == source
+    assert pack_source("x = 1\n" + "".join(f"# {i} {i * 7919}\n" for i in range(5000))) is None  # too long for a URL
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"a" * (SOURCE_MAX * 50))).decode()
+    for hostile in (bomb, "!!!", "eJw", base64.urlsafe_b64encode(b"not zlib").decode()):
+        with pytest.raises(DagSourceError):
+            unpack_source(hostile)

@@ -161,12 +161,35 @@ def test_predict_then_step_checks_the_learners_prediction():
     at = open_app()
     at.toggle(key="lab_predict").set_value(True).run()
     assert at.button(key="step_next").disabled
-    at.selectbox(key="predict_variable").set_value("connection_details").run()
-    at.selectbox(key="predict_value").set_value("Credentials and config loaded").run()
+    at.selectbox(key="predict_variable_2").set_value("connection_details").run()
+    becomes = at.selectbox(key="predict_value_2")
+    assert set(becomes.options) == {
+        "None",
+        "Credentials and config loaded",
+        "Empty connection (no credentials)",
+        "None (released)",
+    }  # this variable's values only
+    becomes.set_value("Credentials and config loaded").run()
     at.button(key="predict_reveal").click().run()
     assert at.session_state["lab_player"].step == 2
     assert any("Right" in s.value for s in at.success)
-    at.selectbox(key="predict_variable").set_value("task_status").run()
-    at.selectbox(key="predict_value").set_value("Success").run()
+    assert at.selectbox(key="predict_variable_3").value == "Nothing changes"  # a new step, a fresh prediction
+    assert at.selectbox(key="predict_value_3").value is None
+    at.selectbox(key="predict_variable_3").set_value("task_status").run()
+    at.selectbox(key="predict_value_3").set_value("Success").run()
     at.button(key="predict_reveal").click().run()
     assert any("Not quite" in e.value and "session goes from" in e.value for e in at.error)
+
+
+def test_your_dag_runs_from_step_1_in_the_chosen_scenario_and_the_url_keeps_it():
+    at = open_app("pages/your_dag.py", step="4", scenario="job_fails")
+    assert at.session_state["lab_player"].step == 4
+    at.button(key="own_dag_run").click().run()
+    assert at.session_state["lab_player"].step == 1  # a new run starts at its first step
+    packed = at.query_params["dag"]
+    at.button(key="step_last").click().run()
+    assert "BadRequest: 400" in texts(at)  # the scenario's cloud fails the job: the picker applies here too
+    again = open_app("pages/your_dag.py", dag=packed)  # a reload, or the link shared
+    assert again.text_area(key="own_dag_source").value == at.text_area(key="own_dag_source").value
+    broken = open_app("pages/your_dag.py", dag="not-a-packed-dag")
+    assert any("cannot be read" in w.value or "cut off" in w.value for w in broken.warning)
