@@ -5,6 +5,7 @@ and the step cursor synced once per rerun, and the lab's own sidebar.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -12,6 +13,8 @@ from engine.lessons import lesson, scenario, scenarios
 from engine.views import link_to_step
 from lab_ui import server, state
 from lab_ui.panels import CSS
+
+PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8")
 
 # (file, title, icon): the one list of pages; the sidebar and the deep links derive from it. A page's
 # URL is its file's name (/process_table?step=3), the first the default (/). It must be: on a fresh
@@ -68,6 +71,7 @@ def _run() -> None:
     st.set_page_config(page_title=f"{page.title} · Airflow connections lab", page_icon=page.icon, layout="wide")
     _sockets_set_for_small_messages()
     st.markdown(CSS, unsafe_allow_html=True)
+    st.html(f"<script>{PAGE_JS}</script>", unsafe_allow_javascript=True)
     state.sync_from_url()
     cursor = state.player(state.current_trace())
     state.write_url(cursor.step)

@@ -32,6 +32,7 @@ CSS = f"""
 .lab-card {{ border: 2px solid {STATES["current"][2]}; border-radius: .5rem; padding: .6rem .8rem;
              margin-bottom: .5rem; }}
 .lab-card.failed {{ border-color: {STATES["failed"][2]}; }}
+.lab-table-box {{ max-width: 100%; overflow-x: auto; }}
 .lab-table {{ width: 100%; border-collapse: collapse; font-size: .9rem; }}
 .lab-table caption {{ caption-side: bottom; text-align: left; font-size: .8rem; opacity: .8; }}
 .lab-table th, .lab-table td {{ padding: .3rem .45rem; border-bottom: 1px solid rgba(128,128,128,.35);
@@ -43,6 +44,12 @@ CSS = f"""
 .lab-table tr.pending > * {{ font-style: italic; }}
 .lab-table tr[aria-current] > * {{ font-weight: bold; }}
 .lab-table tr[aria-current] > :first-child {{ box-shadow: inset 5px 0 0 currentColor; }}
+/* On a phone: the step card and narration before the diagram, tabs that wrap, no key hints. */
+@media (max-width: 640px) {{
+  .st-key-walkthrough_views [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; }}
+  .st-key-connections_tab [role="tablist"] {{ flex-wrap: wrap; }}
+  .st-key-step_options [data-testid="stCaptionContainer"] {{ display: none; }}
+}}
 </style>
 """
 
@@ -123,9 +130,10 @@ def html_table(
             for i, c in enumerate(cells)
         )
         body.append(f"<tr{attrs}>{tds}</tr>")
-    return (
+    return (  # the box scrolls sideways when the table is wider than the screen; the page never does
+        f'<div class="lab-table-box" role="region" aria-label="{_html(caption)}" tabindex="0">'
         f'<table class="lab-table"><caption>{_html(caption)}</caption><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -202,7 +210,8 @@ def show_scenario(trace: Trace, step: int) -> None:
 
 def walkthrough(trace: Trace, step: int) -> None:
     """The home page's views: the flow beside the step card, narration, notes and variables."""
-    left, right = st.columns([2, 3])
+    with st.container(key="walkthrough_views"):
+        left, right = st.columns([2, 3])
     with left:
         show_flow(trace, step)
     with right:

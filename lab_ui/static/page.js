@@ -1,0 +1,33 @@
+// Small page behaviours Streamlit does not have, bound once per browser tab:
+// - ← → Home End step after a toggle was clicked or an option picked (Streamlit ignores its key
+//   bindings while a widget holds the focus: a toggle passes them on, a chosen option lets go);
+// - on a phone, choosing a page in the sidebar closes it, as Streamlit's own menu does.
+(() => {
+  if (window.__labPageBehaviours) return;
+  window.__labPageBehaviours = true;
+  const blurSoon = () => setTimeout(() => document.activeElement && document.activeElement.blur(), 0);
+  // A toggle keeps the focus through Streamlit's rerun: its arrows mean nothing, so they step.
+  const steps = { ArrowLeft: "step_prev", ArrowRight: "step_next", Home: "step_first", End: "step_last" };
+  document.addEventListener("keydown", (event) => {
+    const focused = document.activeElement;
+    if (event.key === "Enter" && focused && focused.matches('input[role="combobox"]')) blurSoon();  // chosen
+    const key = steps[event.key];
+    if (!key || !focused || !focused.matches('input[type="checkbox"], input[role="switch"]')) return;
+    const button = document.querySelector(`.st-key-${key} button`);
+    if (button && !button.disabled) {
+      event.preventDefault();
+      focused.blur();
+      button.click();
+    }
+  }, true);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest('[role="option"]')) blurSoon();
+    const link = event.target.closest('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]');
+    if (link && window.matchMedia("(max-width: 640px)").matches) {
+      setTimeout(() => {
+        const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+        if (close) close.click();
+      }, 0);
+    }
+  }, true);
+})();
