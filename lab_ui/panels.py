@@ -44,6 +44,16 @@ CSS = f"""
 .lab-table tr.pending > * {{ font-style: italic; }}
 .lab-table tr[aria-current] > * {{ font-weight: bold; }}
 .lab-table tr[aria-current] > :first-child {{ box-shadow: inset 5px 0 0 currentColor; }}
+/* Contrast of at least 4.5:1 in both themes: captions take the text colour, softened; code keywords. */
+[data-testid="stCaptionContainer"], [data-has-shortcut="true"] kbd {{ color: inherit !important; opacity: .8; }}
+[data-testid="stCode"] .token.keyword {{ color: #0b5cad; }}
+[data-testid="stCode"] .token.string {{ color: #116329; }}
+[data-testid="stCode"] .token.comment {{ color: #5a5d6b; }}
+@media (prefers-color-scheme: dark) {{
+  [data-testid="stCode"] .token.keyword {{ color: #79b8ff; }}
+  [data-testid="stCode"] .token.string {{ color: #7ee787; }}
+  [data-testid="stCode"] .token.comment {{ color: #b1b5c4; }}
+}}
 /* On a phone: the step card and narration before the diagram, tabs that wrap, no key hints. */
 @media (max-width: 640px) {{
   .st-key-walkthrough_views [data-testid="stHorizontalBlock"] {{ flex-direction: column-reverse; }}

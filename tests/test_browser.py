@@ -332,3 +332,40 @@ def test_on_a_phone_choosing_a_page_closes_the_sidebar(page, lab_server):
     page.wait_for_timeout(600)
     box = page.locator('[data-testid="stSidebar"]').bounding_box()
     assert box is None or box["x"] + box["width"] <= 0, box  # out of the way of the page
+
+
+README_SHOTS = {"": "Walkthrough", "variable_tracker": "Variable_tracker"}  # the README's two pictures
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_passes_an_accessibility_scan_and_is_photographed(browser, lab_server, scheme):
+    """axe-core on every page in both themes: no serious or critical violation (contrast included).
+    Each page is saved as drawn, laptop and phone, to tests/screenshots/ (ignored); the README's
+    two pictures are taken anew from the light laptop ones."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    SHOTS.mkdir(exist_ok=True)
+    problems = {}
+    try:
+        for path, title in PAGES.items():
+            query = "?step=3" + ("&scenario=job_fails" if path == "compare" else "")
+            open_page(page, f"{lab_server.url}/{path}{query}")
+            page.get_by_role("heading", name=re.compile(title)).wait_for()
+            page.wait_for_timeout(400)
+            found = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+            if found:
+                problems[path or "walkthrough"] = [(v["id"], v["nodes"][0]["target"]) for v in found]
+            name = path or "walkthrough"
+            page.screenshot(path=SHOTS / f"{name}-{scheme}-laptop.png")
+            if scheme == "light" and path in README_SHOTS:
+                page.screenshot(path=SHOTS.parent / "readme_screenshots" / f"{README_SHOTS[path]}.png")
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(300)
+            page.screenshot(path=SHOTS / f"{name}-{scheme}-phone.png")
+            page.set_viewport_size({"width": 1280, "height": 900})
+    finally:
+        context.close()
+    assert not problems, problems
