@@ -44,6 +44,9 @@ class Dag:
     tasks: tuple[Task, ...]
     source: str
     lineno: int
+    # Tasks that name no connection (PythonOperator, BashOperator, ...): (task_id, operator, line).
+    # They are listed, not run: the lab follows connections.
+    other_tasks: tuple[tuple[str, str, int], ...] = ()
 
 
 def _name(func: ast.expr) -> str | None:
@@ -82,6 +85,7 @@ def read_dag(source: str) -> Dag:
     known = operators()
     dag_id, dag_line = None, None
     tasks: list[Task] = []
+    others: list[tuple[str, str, int]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -97,9 +101,13 @@ def read_dag(source: str) -> Dag:
         if name not in known:
             if conn_kws:
                 raise DagSourceError(
-                    f"The lab does not know the operator `{name}`. Known operators: {', '.join(sorted(known))}.",
+                    f"The lab does not know the operator `{name}`, so it cannot tell which hook reads its "
+                    f"`{conn_kws[0]}`. Known operators: {', '.join(sorted(known))}.",
                     node.lineno,
                 )
+            task_kw = keywords.get("task_id")
+            if task_kw is not None and isinstance(task_kw.value, ast.Constant) and isinstance(task_kw.value.value, str):
+                others.append((task_kw.value.value, name, node.lineno))
             continue
         spec = known[name]
         if "task_id" not in keywords:
@@ -122,14 +130,20 @@ def read_dag(source: str) -> Dag:
     if dag_id is None:
         raise DagSourceError("No DAG found: the file needs `with DAG('my_dag_id') as dag:` or `DAG(dag_id=...)`.")
     if not tasks:
-        raise DagSourceError("The DAG has no task that uses a connection.", dag_line)
+        named = ", ".join(f"`{task_id}` ({operator})" for task_id, operator, _ in others)
+        raise DagSourceError(
+            "No task of this DAG uses a connection"
+            + (f" ({named} use none)" if named else "")
+            + ": add one, e.g. BigQueryInsertJobOperator(task_id='run_query', gcp_conn_id='my_gcp_conn').",
+            dag_line,
+        )
     seen: set[str] = set()
     for task in tasks:
         if task.task_id in seen:
             raise DagSourceError(f"Task id {task.task_id!r} has already been added to the DAG.", task.lineno)
         seen.add(task.task_id)
     tasks.sort(key=lambda t: t.lineno)
-    return Dag(dag_id=dag_id, tasks=tuple(tasks), source=source, lineno=dag_line or 1)
+    return Dag(dag_id=dag_id, tasks=tuple(tasks), source=source, lineno=dag_line or 1, other_tasks=tuple(others))
 
 
 # -- a DAG's source in a URL, so that a reload or a shared link keeps it ----------------------

@@ -105,6 +105,11 @@ def show_run(trace) -> None:
         f"**`{dag.dag_id}`**: "
         + ", ".join(f"`{t.task_id}` ({t.operator}, `{t.conn_arg}='{t.conn_id}'`)" for t in dag.tasks)
     )
+    if dag.other_tasks:
+        st.caption(
+            "Tasks that use no connection, listed and not run (the lab follows connections): "
+            + ", ".join(f"`{task_id}` ({operator}, line {line})" for task_id, operator, line in dag.other_tasks)
+        )
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
         st.warning(

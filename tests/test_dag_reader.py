@@ -37,7 +37,7 @@ def test_a_missing_conn_arg_uses_airflows_default():
         ),
         ("with DAG('d') as dag:\n    MysteryOperator(task_id='t', my_conn_id='c')\n", "does not know the operator", 2),
         ("BigQueryInsertJobOperator(task_id='t', gcp_conn_id='c')\n", "No DAG found", None),
-        ("with DAG('d') as dag:\n    pass\n", "no task", 1),
+        ("with DAG('d') as dag:\n    pass\n", "No task of this DAG uses a connection", 1),
         (
             "with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t')\n"
             "    BigQueryInsertJobOperator(task_id='t')\n",

@@ -193,3 +193,14 @@ def test_your_dag_runs_from_step_1_in_the_chosen_scenario_and_the_url_keeps_it()
     assert again.text_area(key="own_dag_source").value == at.text_area(key="own_dag_source").value
     broken = open_app("pages/your_dag.py", dag="not-a-packed-dag")
     assert any("cannot be read" in w.value or "cut off" in w.value for w in broken.warning)
+
+
+def test_your_dag_lists_tasks_that_use_no_connection():
+    at = open_app("pages/your_dag.py")
+    source = at.text_area(key="own_dag_source").value
+    extra = "    prepare = PythonOperator(task_id='prepare', python_callable=print)\n"
+    at.text_area(key="own_dag_source").set_value(source + extra)
+    at.button(key="own_dag_run").click().run()
+    page = texts(at)
+    assert "`prepare` (PythonOperator, line" in page and "listed and not run" in page
+    assert not at.error
