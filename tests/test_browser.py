@@ -355,6 +355,9 @@ def test_every_page_passes_an_accessibility_scan_and_is_photographed(browser, la
             open_page(page, f"{lab_server.url}/{path}{query}")
             page.get_by_role("heading", name=re.compile(title)).wait_for()
             page.wait_for_timeout(400)
+            assert page.locator('[data-testid="stException"]').count() == 0, path
+            for table in page.locator("table.lab-table").all():  # real tables: their text is in the page
+                assert table.locator("tbody td").first.inner_text().strip(), path
             found = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
             if found:
                 problems[path or "walkthrough"] = [(v["id"], v["nodes"][0]["target"]) for v in found]
