@@ -326,6 +326,8 @@ def test_keys_step_after_a_toggle_or_a_choice_was_clicked(page, lab_server):
 def test_on_a_phone_choosing_a_page_closes_the_sidebar(page, lab_server):
     page.set_viewport_size({"width": 390, "height": 844})
     open_page(page, f"{lab_server.url}/?step=3")
+    card = page.locator(".lab-card").first.bounding_box()
+    assert card["y"] < 844, card  # the step card starts on the first screen
     page.locator('[data-testid="stExpandSidebarButton"]').first.click()
     page.get_by_role("link", name="Process table").click()
     page.get_by_role("heading", name=re.compile("Process table")).wait_for()
@@ -356,6 +358,12 @@ def test_every_page_passes_an_accessibility_scan_and_is_photographed(browser, la
             page.get_by_role("heading", name=re.compile(title)).wait_for()
             page.wait_for_timeout(400)
             assert page.locator('[data-testid="stException"]').count() == 0, path
+            shown = (
+                page.locator('[data-testid="stMain"]').inner_text()
+                + page.locator('[data-testid="stSidebar"]').inner_text()
+            )
+            for wrong in ("&#x27;", "&amp;", "&lt;", "seed's", "fernet.key"):  # raw entities, authors' words, paths
+                assert wrong not in shown, (path, wrong)
             for table in page.locator("table.lab-table").all():  # real tables: their text is in the page
                 assert table.locator("tbody td").first.inner_text().strip(), path
             found = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
