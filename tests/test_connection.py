@@ -56,15 +56,8 @@ AIRFLOW_URI_CASES = [
     ),
     (
         "scheme://user:password@host%2Flocation:1234/schema",
-        dict(
-            conn_type="scheme",
-            host="host/location",
-            schema="schema",
-            login="user",
-            password="password",
-            port=1234,
-            extra=None,
-        ),
+        dict(conn_type="scheme", host="host/location", schema="schema", login="user", password="password")
+        | dict(port=1234, extra=None),
     ),
     (
         "scheme://user:password@host%2Flocation:1234/schema?extra1=a%20value&extra2=%2Fpath%2F",
@@ -148,14 +141,8 @@ AIRFLOW_URI_CASES = [
     # test_using_env_var
     (
         "postgresql://username:password%21@ec2.compute.com:5432/the_database",
-        dict(
-            conn_type="postgres",
-            host="ec2.compute.com",
-            schema="the_database",
-            login="username",
-            password="password!",
-            port=5432,
-        ),
+        dict(conn_type="postgres", host="ec2.compute.com", schema="the_database", login="username", port=5432)
+        | dict(password="password!"),
     ),
 ]
 
