@@ -8,12 +8,13 @@ gives a ``DecryptionError`` naming the connection and never touches the row.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import make_dataclass
 
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import Boolean, Integer, String, Text, create_engine, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from engine.connection import FIELDS, MODEL_CONN_ID_MAX_LEN, Connection, validate_conn_id
@@ -77,8 +78,21 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("lab_write") else "BEGIN")
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    _create_tables(engine)
     return engine
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create the tables if missing; a class starting at once may race to create them, and the
+    loser of that race finds them made (PostgreSQL reports the race as a duplicate)."""
+    for attempt in range(3):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (IntegrityError, ProgrammingError, OperationalError):
+            if attempt == 2:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def check_lengths(conn: Connection) -> None:
@@ -144,6 +158,39 @@ class ConnectionStore:
                 setattr(row, f, getattr(conn, f))
         row.conn_type = conn.conn_type or ""
 
+    def check_key(self) -> None:
+        """Refuse to write with a key that cannot read what is stored: the table would then hold
+        tokens of two keys, and every reader with either key would fail on the other's rows."""
+        table = ConnectionRow.__table__
+        query = (
+            select(table.c.conn_id, table.c.password, table.c.is_encrypted, table.c.extra, table.c.is_extra_encrypted)
+            .where((table.c.is_encrypted & table.c.password.is_not(None)) | table.c.is_extra_encrypted)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is not None:
+            token = row.password if row.is_encrypted and row.password else row.extra
+            try:
+                self.fernet.decrypt(token.encode())
+            except InvalidToken:
+                raise DecryptionError(
+                    f"The Fernet key in force ({self.key_origin}) cannot decrypt the stored connections "
+                    f"(`{row.conn_id}` was encrypted with another key), so nothing was written. Use the key "
+                    "they were written with; to change keys, put the new one first in LAB_FERNET_KEY, keep the "
+                    "old one after it, and run `python -m engine connections rotate-key`."
+                ) from None
+
+    def has_encrypted_rows(self) -> bool:
+        table = ConnectionRow.__table__
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(table.c.id).where(table.c.is_encrypted | table.c.is_extra_encrypted).limit(1)
+                ).first()
+                is not None
+            )
+
     # -- reading -------------------------------------------------------------------------
     def get(self, conn_id: str) -> Connection | None:
         """The decrypted connection, or ``None`` when no row has this conn_id (one plain SELECT)."""
@@ -177,6 +224,7 @@ class ConnectionStore:
         validate_conn_id(conn.conn_id)
         if not conn.conn_type:
             raise InvalidConnection("A connection needs a conn_type.")
+        self.check_key()
         row = ConnectionRow(conn_id=conn.conn_id)
         self._fill(row, conn)
         try:
@@ -194,6 +242,7 @@ class ConnectionStore:
         if not conn.conn_type:
             raise InvalidConnection("A connection needs a conn_type.")
         check_lengths(conn)
+        self.check_key()
         with self._sessions.begin() as session:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id).with_for_update())
             if row is None:
@@ -219,6 +268,7 @@ class ConnectionStore:
             check_lengths(conn)
             if not conn.conn_type:
                 raise InvalidConnection(f"Connection `{conn.conn_id}` needs a conn_type.")
+        self.check_key()
         outcome: dict[str, str] = {}
         with self._sessions.begin() as session:
             for conn in conns:
@@ -237,11 +287,17 @@ class ConnectionStore:
         """On a first start (an empty table), add the given connections; returns the ids added."""
         if self.conn_ids():
             return []
+        added = []
         for conn_id, fields in connections.items():
-            self.add(Connection(conn_id=conn_id, **fields))
-        return list(connections)
+            try:
+                self.add(Connection(conn_id=conn_id, **fields))
+                added.append(conn_id)
+            except InvalidConnection:  # another process seeded it meanwhile (a class starting at once)
+                continue
+        return added
 
     def delete(self, conn_id: str) -> None:
+        self.check_key()
         with self._sessions.begin() as session:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
             if row is None:
@@ -281,6 +337,16 @@ def _stored(row: ConnectionRow) -> StoredRow:
 
 
 def open_store(environ=os.environ) -> tuple[ConnectionStore, KeySource]:
-    """The store configured by ``LAB_DATABASE_URL``/``LAB_HOME`` and ``LAB_FERNET_KEY``."""
+    """The store configured by ``LAB_DATABASE_URL``/``LAB_HOME`` and ``LAB_FERNET_KEY``.
+
+    A key file that is missing while the table holds encrypted rows is an error, not a new key:
+    a new key could never read them. The key file made by this start is removed again then."""
     keys = load_keys(environ)
-    return ConnectionStore(make_engine(database_url(environ)), keys.fernet, keys.origin), keys
+    store = ConnectionStore(make_engine(database_url(environ)), keys.fernet, keys.origin)
+    if keys.created and store.has_encrypted_rows():
+        os.unlink(keys.origin)
+        raise DecryptionError(
+            f"The key file {keys.origin} is missing, but the database holds connections encrypted with it. "
+            "Restore the key file (or set LAB_FERNET_KEY to that key); a new key could never read them."
+        )
+    return store, keys

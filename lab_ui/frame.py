@@ -4,16 +4,20 @@ and the step cursor synced once per rerun, and the lab's own sidebar.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
+from engine.errors import AirflowException
 from engine.lessons import lesson, scenario, scenarios
 from engine.views import link_to_step
 from lab_ui import server, state
 from lab_ui.panels import CSS
 
+log = logging.getLogger(__name__)
 PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8")
 
 # (file, title, icon): the one list of pages; the sidebar and the deep links derive from it. A page's
@@ -50,10 +54,23 @@ _inside = threading.local()  # set while this thread's frame runs a page
 
 
 def run() -> None:
-    """The frame, then the current page."""
+    """The frame, then the current page. A store that cannot be opened or reached (a wrong or
+    missing key, a database that is down) is one clear message, logged on the server, not a
+    traceback; the lab recovers by itself once the database is back."""
     _inside.frame = True
     try:
         _run()
+    except (AirflowException, SQLAlchemyError) as err:
+        log.exception("The lab's store could not be used")
+        message = (
+            str(err)
+            if isinstance(err, AirflowException)
+            else (
+                "The lab's database cannot be reached right now; the page will work again once it is back. "
+                "(The server's log has the details.)"
+            )
+        )
+        st.error(message, icon="🔒")
     finally:
         _inside.frame = False
 

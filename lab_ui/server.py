@@ -18,20 +18,18 @@ import time
 import weakref
 from functools import lru_cache
 
-from engine.crypto import load_keys
 from engine.lessons import scenario, seed_connections
 from engine.progress import ProgressStore
 from engine.settings import database_url
 from engine.simulator import run_scenario
-from engine.store import ConnectionStore, make_engine
+from engine.store import ConnectionStore, open_store
 from engine.trace import Trace
 
 
 @lru_cache(maxsize=8)
 def _open(url: str, key_env: str | None, home: str | None) -> tuple[ConnectionStore, str, bool]:
     environ = {k: v for k, v in (("LAB_DATABASE_URL", url), ("LAB_FERNET_KEY", key_env), ("LAB_HOME", home)) if v}
-    keys = load_keys(environ)
-    store = ConnectionStore(make_engine(url), keys.fernet, keys.origin)
+    store, keys = open_store(environ)
     store.seed_if_empty(seed_connections())
     return store, keys.origin, keys.created
 

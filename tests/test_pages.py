@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from engine.lessons import lesson
+from engine.lessons import seed_connections as lesson_connections
 from lab_ui import server as lab
-from tests.helpers import dot, links, open_app, tables, texts
+from tests.helpers import ROOT, dot, links, open_app, tables, texts
 
 SEED_COLUMNS = ("Step", "Action", "Connection ID Used", "Airflow Internal State", "Result")
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 
 
@@ -204,3 +205,23 @@ def test_your_dag_lists_tasks_that_use_no_connection():
     page = texts(at)
     assert "`prepare` (PythonOperator, line" in page and "listed and not run" in page
     assert not at.error
+
+
+def test_a_database_that_is_down_is_one_clear_message(monkeypatch):
+    monkeypatch.setenv("LAB_DATABASE_URL", "postgresql+psycopg://lab@127.0.0.1:1/lab?connect_timeout=2")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert any("database cannot be reached" in e.value for e in at.error)
+
+
+def test_a_missing_key_file_is_one_clear_message_on_the_page(tmp_path, monkeypatch):
+    from engine.store import open_store
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("LAB_HOME", str(home))
+    store, keys = open_store({"LAB_HOME": str(home)})
+    store.seed_if_empty(lesson_connections())
+    Path(keys.origin).unlink()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert any("is missing, but the database holds connections encrypted" in e.value for e in at.error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -201,3 +202,57 @@ def test_two_processes_writing_at_once_lose_no_update(db_url, key, tmp_path):
     marks = store.get("shared").description.split()
     assert sorted(marks) == sorted(f"{n}{i}" for n in ("a", "b") for i in range(25))  # every edit kept
     assert all(c.password == "pw" for c in store.list() if c.conn_id != "shared")  # every row decrypts
+
+
+# -- keys: a write with a key that cannot read the table, a key file gone missing --------------
+def test_a_key_that_cannot_read_the_stored_rows_writes_nothing(db_path, key):
+    right = ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(key))
+    right.add(Connection(conn_id="kept", conn_type="http", password="pw-kept-1"))
+    before = right.rows()
+    wrong = ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(Fernet.generate_key().decode()))
+    writes = [
+        lambda: wrong.add(Connection(conn_id="new", conn_type="http", password="pw-new-1")),
+        lambda: wrong.update(Connection(conn_id="kept", conn_type="http", password="pw-other")),
+        lambda: wrong.import_connections([Connection(conn_id="kept", conn_type="http")], overwrite=True),
+        lambda: wrong.delete("kept"),
+    ]
+    for write in writes:
+        with pytest.raises(DecryptionError, match="cannot decrypt the stored connections"):
+            write()
+    assert right.rows() == before  # byte for byte
+
+
+def test_a_missing_key_file_with_encrypted_rows_is_an_error_not_a_new_key(tmp_path):
+    environ = {"LAB_HOME": str(tmp_path / "home")}
+    store, keys = open_store(environ)
+    store.add(Connection(conn_id="secret", conn_type="http", password="pw-secret-1"))
+    key_file = Path(keys.origin)
+    key_file.unlink()
+    for _ in range(2):  # and again: the refusal does not leave a new key behind
+        with pytest.raises(DecryptionError, match="is missing, but the database holds connections encrypted"):
+            open_store(environ)
+        assert not key_file.exists()
+
+
+def test_a_class_starting_at_once_seeds_the_lesson_once(db_path, key):
+    import threading
+
+    from engine.lessons import seed_connections
+
+    errors = []
+
+    def start():
+        try:
+            ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(key)).seed_if_empty(seed_connections())
+        except Exception as err:  # noqa: BLE001 - any error is the failure this test looks for
+            errors.append(err)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(key)).conn_ids() == sorted(
+        seed_connections()
+    )
