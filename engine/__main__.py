@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from urllib.parse import urlsplit
 
@@ -109,6 +110,14 @@ def _connection_to_add(args: argparse.Namespace) -> Connection:
     return Connection(conn_id=args.conn_id, conn_type=given.pop("type"), **given)
 
 
+def write_private(path: str, text: str) -> None:
+    """Write ``text`` to a file readable only by its owner, made so before any secret is in it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT: set it too
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 def cmd_connections(args: argparse.Namespace) -> int:
     store = open_lab_store()
     action = args.action
@@ -142,12 +151,17 @@ def cmd_connections(args: argparse.Namespace) -> int:
             raise AirflowException("The lab does not print secrets: export to a file, not to standard output.")
         fmt = args.file_format or file_format_of(args.file)
         text = export_text(store.list(), fmt, args.serialization_format)
-        with open(args.file, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_private(args.file, text)
         print(f"Connections successfully exported to {args.file}.")
+        print(
+            "It holds every secret in clear and only you can read it (mode 600): delete it after use.", file=sys.stderr
+        )
     elif action == "import":
-        with open(args.file, encoding="utf-8") as fh:
-            conns = parse_text(fh.read(), file_format_of(args.file))
+        try:
+            with open(args.file, encoding="utf-8") as fh:
+                conns = parse_text(fh.read(), file_format_of(args.file))
+        except UnicodeDecodeError:
+            raise AirflowException(f"{args.file} is not UTF-8 text; save it as UTF-8 and import it again.") from None
         for conn_id, outcome in store.import_connections(list(conns.values()), args.overwrite).items():
             if outcome == "skipped":
                 print(f"Could not import connection {conn_id}: connection already exists.")

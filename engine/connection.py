@@ -107,14 +107,76 @@ def validate_port(port: Any) -> int | None:
 
 def _extra_text(extra: Any) -> str | None:
     if extra is not None and not isinstance(extra, str):
-        extra = json.dumps(extra)
+        try:
+            extra = json.dumps(extra, allow_nan=False)
+        except (TypeError, ValueError):
+            raise InvalidConnection(
+                "The extra must be a JSON object of text, numbers, true/false, null and lists."
+            ) from None
     return extra or None
+
+
+TEXT_FIELDS = ("conn_type", "description", "host", "login", "password", "schema")
+
+
+def check_text(field: str, value: Any) -> None:
+    """A text field must be text, with no NUL and no lone surrogate (PostgreSQL refuses the first,
+    and the second cannot be printed or written as UTF-8): refused here, before anything is stored."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidConnection(f"The {field} must be text, not {type(value).__name__} ({str(value)[:40]}).")
+    if "\x00" in value:
+        raise InvalidConnection(f"The {field} contains a NUL character, which cannot be stored.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidConnection(
+            f"The {field} contains a character that is not valid text (a lone surrogate)."
+        ) from None
+
+
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object's pairs as a dict, refusing a key given twice (JSON would keep the last silently)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InvalidConnection(f"The key {key!r} is given twice in the same JSON object.")
+        seen[key] = value
+    return seen
+
+
+def _refuse_constant(name: str):
+    raise InvalidConnection(f"`{name}` is not a number JSON allows (extras must be finite numbers).")
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads`` that refuses duplicate keys, NaN/Infinity, NUL and lone surrogates."""
+    value = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_constant=_refuse_constant)
+    _check_values(value)
+    return value
+
+
+def _check_values(value: Any, where: str = "extra") -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_text(f"{where} key", key)
+            _check_values(item, f"{where}.{key}"[:80])
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, where)
+    elif isinstance(value, str):
+        check_text(where, value)
+    elif isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        raise InvalidConnection(f"The {where} holds a number JSON does not allow (NaN or infinity).")
 
 
 def _validate_extra(extra: str, conn_id: str | None) -> None:
     try:
-        parsed = json.loads(extra)
-    except ValueError:
+        parsed = strict_json(extra)
+    except ValueError as err:
+        if isinstance(err, InvalidConnection):
+            raise
         raise InvalidConnection(f"Encountered non-JSON in `extra` field for connection {conn_id!r}.") from None
     if not isinstance(parsed, dict):
         raise InvalidConnection(
@@ -142,6 +204,8 @@ class Connection:
         port: int | str | None = None,
         extra: str | dict | None = None,
     ):
+        for name, value in zip(TEXT_FIELDS, (conn_type, description, host, login, password, schema)):
+            check_text(name, value)
         self.conn_id = self._conn_id(conn_id) if conn_id is not None else None
         self.conn_type = conn_type
         self.description = description
@@ -182,7 +246,9 @@ class Connection:
     def from_json(cls, value: str, conn_id: str | None = None) -> Connection:
         """Parse Airflow's JSON form: ``{"conn_type": ..., "host": ..., "extra": {...}}``."""
         try:
-            kwargs = json.loads(value)
+            kwargs = strict_json(value)
+        except InvalidConnection:
+            raise
         except (ValueError, TypeError) as err:
             raise InvalidConnection(f"The connection JSON is not valid JSON: {err}.") from None
         if not isinstance(kwargs, dict):

@@ -111,8 +111,14 @@ class Step:
         return self.outcome not in ("ok", "fallback")
 
     def _words(self, field_name: str) -> str:
+        return self.words_with(field_name, str)
+
+    def words_with(self, field_name: str, escape) -> str:
+        """The lesson's words for this step with each of the run's values (secrets masked) passed
+        through ``escape`` first: a page that draws markup escapes the values, never the lesson."""
         template = self.templates(self.kind, self.outcome, field_name, self.raw_facts.get("source"))
-        return self.redactor(template.format_map(self.raw_facts))
+        values = {k: escape(self.redactor(v)) if isinstance(v, str) else v for k, v in self.raw_facts.items()}
+        return self.redactor(template.format_map(values))
 
     action = _Words("action")  # the process table's columns, and the walkthrough's narration
     internal_state = _Words("state")

@@ -36,7 +36,7 @@ try:  # libyaml's safe dumper and loader where present, as airflow.utils.yaml us
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeDumper, SafeLoader
 
-from engine.connection import EXPORT_FIELDS, Connection, validate_conn_id
+from engine.connection import EXPORT_FIELDS, Connection, strict_json, validate_conn_id
 from engine.errors import AirflowException, InvalidConnection
 from engine.secrets import CONN_ENV_PREFIX, connection_from_text
 
@@ -86,6 +86,33 @@ def file_format_of(name: str) -> str:
             f"Unsupported file format. The file must have the extension .env, .json, .yaml or .yml, not {name!r}."
         )
     return fmt
+
+
+FILE_MAX = 1_000_000  # characters of an import file
+
+
+class _StrictLoader(SafeLoader):
+    """libyaml's safe loader, refusing a key given twice (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        for i, key in enumerate(keys):
+            if isinstance(key, str | int | float | bool | type(None)) and key in keys[:i]:
+                raise InvalidConnection(
+                    f"The key {key!r} is given twice in the same mapping (line {node.start_mark.line + 1})."
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_yaml(text: str):
+    """A YAML import file: no anchors or aliases (a few hundred bytes of them can expand to gigabytes,
+    and a connections file needs none), no duplicate keys."""
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise InvalidConnection(
+                "The file uses YAML anchors or aliases (& and *); write each connection out in full."
+            )
+    return yaml.load(text, Loader=_StrictLoader)
 
 
 def _is_json_object(text: str) -> bool:
@@ -170,9 +197,13 @@ def parse_text(text: str, file_format: str) -> dict[str, Connection]:
     if file_format == "env":
         entries = _env_entries(text)
     else:
+        if len(text) > FILE_MAX:
+            raise InvalidConnection(f"The file is {len(text):,} characters long; the lab reads at most {FILE_MAX:,}.")
         try:
-            data = json.loads(text) if file_format == "json" else yaml.load(text, Loader=SafeLoader)
-        except (ValueError, yaml.YAMLError) as err:
+            data = strict_json(text) if file_format == "json" else _load_yaml(text)
+        except InvalidConnection:
+            raise
+        except (ValueError, yaml.YAMLError, RecursionError) as err:
             where = f" (line {err.lineno})" if isinstance(err, json.JSONDecodeError) else ""
             raise InvalidConnection(f"The file is not valid {file_format.upper()}{where}.") from None
         if not isinstance(data, dict):

@@ -212,13 +212,16 @@ def export_tab() -> None:
         st.code(conn.redact(as_json), language="json", wrap_lines=True)
         st.markdown("As an **environment variable**, found before the metadata DB:")
         st.code(conn.redact(line), language="bash", wrap_lines=True)
+        st.warning(
+            "The downloads hold the secrets in clear: keep the files private and delete them after use.", icon="🔑"
+        )
         cols = st.columns(3)
         cols[0].download_button("Download URI", uri, file_name=f"{pick}.uri.txt", key="dl_uri")
         cols[1].download_button("Download JSON", as_json, file_name=f"{pick}.json", key="dl_json")
         cols[2].download_button("Download .env line", line + "\n", file_name=f"{pick}.env", key="dl_env")
     if conn_ids:
         st.download_button(
-            "Export all (airflow connections import accepts it)",
+            "Export all, secrets in clear (airflow connections import accepts it)",
             export_text(store.list(), "json"),
             file_name="connections.json",
             key="dl_all",

@@ -6,6 +6,7 @@ variable tracker. Layout only; every value comes from ``engine``.
 from __future__ import annotations
 
 import html
+import re
 
 import streamlit as st
 
@@ -89,7 +90,11 @@ def show_step_card(trace: Trace, step: int) -> None:
 
 
 def show_narration(trace: Trace, step: int) -> None:
-    st.markdown(trace.step(step).narration)
+    """The narration as HTML: the lesson's `code` spans become <code>, and every value of the run
+    (a project id, a conn_id, an error from the store) is text, never markdown or markup."""
+    text = trace.step(step).words_with("narration", lambda v: _html(v).replace("`", "&#96;"))
+    code_spans = re.sub(r"`([^`]*)`", r"<code>\1</code>", text)
+    st.markdown(f"<p>{code_spans}</p>", unsafe_allow_html=True)
 
 
 def show_airflow_notes(trace: Trace, step: int) -> None:

@@ -4,6 +4,8 @@ The source is read with ``ast`` — never executed — and every operator's conn
 exactly as in the lesson.
 """
 
+import html
+
 import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, read_dag, unpack_source
@@ -101,14 +103,16 @@ def show_run(trace) -> None:
     if ss[RAN] != ss[SOURCE]:
         st.caption("You changed the source since the last run: press “Run this DAG” to run it.")
     dag = trace.dag
-    st.markdown(
-        f"**`{dag.dag_id}`**: "
-        + ", ".join(f"`{t.task_id}` ({t.operator}, `{t.conn_arg}='{t.conn_id}'`)" for t in dag.tasks)
-    )
+    tasks = ", ".join(
+        f"<code>{html.escape(t.task_id)}</code> ({html.escape(t.operator)}, "
+        f"<code>{html.escape(t.conn_arg)}='{html.escape(t.conn_id)}'</code>)"
+        for t in dag.tasks
+    )  # names from the learner's source are text, never markup
+    st.markdown(f"<p><b><code>{html.escape(dag.dag_id)}</code></b>: {tasks}</p>", unsafe_allow_html=True)
     if dag.other_tasks:
         st.caption(
             "Tasks that use no connection, listed and not run (the lab follows connections): "
-            + ", ".join(f"`{task_id}` ({operator}, line {line})" for task_id, operator, line in dag.other_tasks)
+            + ", ".join(f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks)
         )
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":

@@ -151,14 +151,37 @@ def open_app(page: str | None = None, **params) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
+    """Everything the page says: each element's source and, for HTML, the text a reader sees."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
     parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
     parts += [s.value for s in at.success] + [c.value for c in at.code]
     parts += [h.proto.body for h in at.get("html")]
-    for frame in at.dataframe:
-        value = frame.value
-        parts.append(value.to_string() if hasattr(value, "to_string") else str(value))
+    parts += [visible_text(p) for p in parts if p.lstrip().startswith("<")]
     return "\n".join(parts)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("style", "script")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def visible_text(markup: str) -> str:
+    """The text of an HTML fragment as drawn (tags dropped, entities decoded, no style or script)."""
+    parser = _Text()
+    parser.feed(markup)
+    return "".join(parser.chunks)
 
 
 def dot(at: AppTest) -> str:

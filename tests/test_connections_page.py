@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from engine.connection import Connection
 from lab_ui import server as lab
 from tests.helpers import open_app, tables, texts
 
@@ -204,3 +205,15 @@ def test_a_malformed_pasted_uri_is_reported_and_nothing_changes():
     assert any("Invalid connection string" in e.value for e in at.error)
     page_has_no_secret(at, "hunter22")
     assert store.rows() == before
+
+
+def test_markdown_and_markup_in_a_stored_field_stay_text_in_every_learners_narration():
+    hostile = "p`![x](http://127.0.0.1:9/img.png)<img src=x onerror=alert(1)>"
+    store = lab.get_store()
+    conn = store.get("my_gcp_conn")
+    extra = {**conn.extra_dejson, "project": hostile}
+    store.update(Connection(**{**conn.fields(), "extra": extra}))
+    at = open_app(step="3")
+    narration = next(m.value for m in at.markdown if m.value.startswith("<p>The Google Cloud hook"))
+    assert "<img" not in narration and "![x]" in narration  # the image syntax is shown, not drawn
+    assert "&lt;img src=x" in narration and "&#96;" in narration

@@ -203,7 +203,7 @@ def test_your_dag_lists_tasks_that_use_no_connection():
     at.text_area(key="own_dag_source").set_value(source + extra)
     at.button(key="own_dag_run").click().run()
     page = texts(at)
-    assert "`prepare` (PythonOperator, line" in page and "listed and not run" in page
+    assert "“prepare” (PythonOperator, line" in page and "listed and not run" in page
     assert not at.error
 
 
