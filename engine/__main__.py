@@ -24,6 +24,8 @@ import os
 import sys
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from engine.connection import Connection, validate_conn_id
 from engine.errors import AirflowException
 from engine.lessons import scenario, scenarios, seed_connections
@@ -95,7 +97,11 @@ def _connection_to_add(args: argparse.Namespace) -> Connection:
                 f"--conn-{'uri' if args.conn_uri else 'json'} flag: {invalid!r}"
             )
     if args.conn_uri:
-        if not urlsplit(args.conn_uri).scheme:
+        try:
+            has_scheme = bool(urlsplit(args.conn_uri).scheme)
+        except ValueError:  # e.g. an unclosed [IPv6 host: from_uri says what is wrong
+            has_scheme = True
+        if not has_scheme:
             raise AirflowException(f"The URI provided to --conn-uri is invalid: {masked_uri(args.conn_uri)}")
         conn = Connection.from_uri(args.conn_uri, conn_id=args.conn_id)
         conn.description = given.get("description")
@@ -248,8 +254,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (AirflowException, KeyError, OSError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-        print(f"error: {message}", file=sys.stderr)
-        return 1
+    except ArgumentError as err:  # LAB_DATABASE_URL is no URL SQLAlchemy can open
+        message = f"LAB_DATABASE_URL is not a database URL the lab can open ({err})."
+    except OperationalError:
+        message = "The lab's database cannot be reached (LAB_DATABASE_URL); try again once it is up."
+    print(f"error: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -150,18 +150,19 @@ def _refuse_constant(name: str):
     raise InvalidConnection(f"`{name}` is not a number JSON allows (extras must be finite numbers).")
 
 
-def strict_json(text: str) -> Any:
-    """``json.loads`` that refuses duplicate keys, NaN/Infinity, NUL and lone surrogates."""
+def strict_json(text: str, where: str = "") -> Any:
+    """``json.loads`` that refuses duplicate keys, NaN/Infinity, NUL and lone surrogates; an error
+    names the place (``where``: what the text is, e.g. "extra")."""
     value = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_constant=_refuse_constant)
-    _check_values(value)
+    _check_values(value, where)
     return value
 
 
-def _check_values(value: Any, where: str = "extra") -> None:
+def _check_values(value: Any, where: str) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            check_text(f"{where} key", key)
-            _check_values(item, f"{where}.{key}"[:80])
+            check_text(f"{where} key" if where else "key", key)
+            _check_values(item, (f"{where}.{key}" if where else str(key))[:80])
     elif isinstance(value, list):
         for item in value:
             _check_values(item, where)
@@ -173,7 +174,9 @@ def _check_values(value: Any, where: str = "extra") -> None:
 
 def _validate_extra(extra: str, conn_id: str | None) -> None:
     try:
-        parsed = strict_json(extra)
+        parsed = strict_json(extra, "extra")
+    except RecursionError:
+        raise InvalidConnection(f"The `extra` of connection {conn_id!r} nests too deeply to read.") from None
     except ValueError as err:
         if isinstance(err, InvalidConnection):
             raise
@@ -249,6 +252,8 @@ class Connection:
             kwargs = strict_json(value)
         except InvalidConnection:
             raise
+        except RecursionError:
+            raise InvalidConnection("The connection JSON nests too deeply to read.") from None
         except (ValueError, TypeError) as err:
             raise InvalidConnection(f"The connection JSON is not valid JSON: {err}.") from None
         if not isinstance(kwargs, dict):
@@ -261,6 +266,7 @@ class Connection:
         if extra:
             kwargs["extra"] = extra if isinstance(extra, str) else json.dumps(extra)
         if kwargs.get("conn_type"):
+            check_text("conn_type", kwargs["conn_type"])
             kwargs["conn_type"] = normalize_conn_type(kwargs["conn_type"])
         if not kwargs.get("port"):
             kwargs.pop("port", None)  # Airflow's from_json drops a falsy port (0, "", null)

@@ -76,8 +76,37 @@ def _dag_id(call: ast.Call) -> str | None:
     return None
 
 
-def read_dag(source: str) -> Dag:
-    """Parse ``source`` and return its DAG; raise ``DagSourceError`` for what cannot be read."""
+@dataclass(frozen=True)
+class Limits:
+    """How much of a DAG the reader takes: a learner's page sets them; the engine's own runs do not."""
+
+    chars: int | None = None
+    tasks: int | None = None
+
+
+PAGE_LIMITS = Limits(chars=100_000, tasks=500)  # a learner's DAG: far more than a lesson needs
+
+
+def read_dag(source: str, limits: Limits = Limits()) -> Dag:
+    """Parse ``source`` and return its DAG; raise ``DagSourceError`` for what cannot be read
+    (a syntax error, nesting deeper than Python parses, more than ``limits`` allow)."""
+    if limits.chars is not None and len(source) > limits.chars:
+        raise DagSourceError(
+            f"The DAG is {len(source):,} characters long; the lab reads DAGs of up to {limits.chars:,}."
+        )
+    try:
+        dag = _read(source)
+    except (RecursionError, MemoryError):
+        raise DagSourceError("The DAG nests too deeply to read (brackets or calls inside one another).") from None
+    if limits.tasks is not None and len(dag.tasks) + len(dag.other_tasks) > limits.tasks:
+        raise DagSourceError(
+            f"The DAG has {len(dag.tasks) + len(dag.other_tasks):,} tasks; the lab steps through DAGs of up to "
+            f"{limits.tasks:,} here."
+        )
+    return dag
+
+
+def _read(source: str) -> Dag:
     try:
         tree = ast.parse(source)
     except SyntaxError as err:

@@ -316,9 +316,11 @@ def run(
         return Runner(dag, backends, cloud, ids, scenario_id).run()
 
 
-def run_scenario(scenario: Scenario, store, dag_source: str | None = None) -> Trace:
-    """Run a scenario against ``store``: its environment variables first, then the metadata DB."""
-    dag = read_dag(dag_source if dag_source is not None else scenario.dag_source)
+def run_scenario(scenario: Scenario, store, dag_source: str | None = None, dag: Dag | None = None) -> Trace:
+    """Run a scenario against ``store``: its environment variables first, then the metadata DB.
+    Its own DAG, or ``dag_source``'s, or ``dag`` already read."""
+    if dag is None:
+        dag = read_dag(dag_source if dag_source is not None else scenario.dag_source)
     return run(dag, default_backends(store, scenario.env), scenario.cloud, scenario.id)
 
 

@@ -18,6 +18,7 @@ import time
 import weakref
 from functools import lru_cache
 
+from engine.dag import PAGE_LIMITS, Dag, read_dag
 from engine.lessons import scenario, seed_connections
 from engine.progress import ProgressStore
 from engine.settings import database_url
@@ -71,8 +72,15 @@ def current_fingerprint(store: ConnectionStore) -> str:
 
 
 @lru_cache(maxsize=64)
+def read_learner_dag(source: str) -> Dag:
+    """A learner's DAG, read once per source (within the page's limits), whichever session asks."""
+    return read_dag(source, PAGE_LIMITS)
+
+
+@lru_cache(maxsize=64)
 def _trace(scenario_id: str, dag_source: str | None, store: ConnectionStore, fingerprint: str) -> Trace:
-    return run_scenario(scenario(scenario_id), store, dag_source)
+    dag = read_learner_dag(dag_source) if dag_source is not None else None
+    return run_scenario(scenario(scenario_id), store, dag=dag)
 
 
 def current_trace(scenario_id: str, dag_source: str | None = None, environ=os.environ) -> Trace:

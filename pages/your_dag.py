@@ -8,9 +8,9 @@ import html
 
 import streamlit as st
 
-from engine.dag import DagSourceError, pack_source, read_dag, unpack_source
+from engine.dag import DagSourceError, pack_source, unpack_source
 from engine.lessons import DATA_DIR, scenario
-from lab_ui import frame, state
+from lab_ui import frame, server, state
 from lab_ui.panels import show_process_table, show_tracker, walkthrough
 from lab_ui.stepping import stepped
 
@@ -58,7 +58,7 @@ def run_source() -> None:
 
 error = None
 try:
-    read_dag(ss[RAN])
+    server.read_learner_dag(ss[RAN])  # parsed once per source, not on every rerun
 except DagSourceError as err:
     error = err
 trace = state.current_trace(None if error else ss[RAN])

@@ -76,3 +76,31 @@ def test_a_dag_source_travels_in_a_url_and_a_hostile_one_is_refused():
     for hostile in (bomb, "!!!", "eJw", base64.urlsafe_b64encode(b"not zlib").decode()):
         with pytest.raises(DagSourceError):
             unpack_source(hostile)
+
+
+def test_a_learners_dag_has_limits_with_clear_messages_and_a_bounded_cost():
+    import time
+    import tracemalloc
+
+    from engine.dag import PAGE_LIMITS, read_dag
+
+    nested = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    calls = "x = " + "f(" * 3000 + "1" + ")" * 3000 + "\n"
+    many = "with DAG('d') as dag:\n" + "".join(
+        f"    BigQueryInsertJobOperator(task_id='t{i}', gcp_conn_id='c')\n" for i in range(PAGE_LIMITS.tasks + 1)
+    )
+    huge = "# padding\n" * 20_000
+    cases = [
+        (nested, "nests too deeply|Syntax error"),
+        (calls, "nests too deeply|Syntax error"),
+        (many, "tasks; the lab steps through DAGs of up to 500"),
+        (huge, "characters long"),
+    ]
+    for source, words in cases:
+        tracemalloc.start()
+        start = time.perf_counter()
+        with pytest.raises(DagSourceError, match=words):
+            read_dag(source, PAGE_LIMITS)
+        seconds, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert seconds < 5 and peak < 200_000_000, (words, seconds, peak)  # a hostile DAG is cheap to refuse
