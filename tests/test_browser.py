@@ -337,6 +337,7 @@ def test_on_a_phone_choosing_a_page_closes_the_sidebar(page, lab_server):
 
 
 README_SHOTS = {"": "Walkthrough", "variable_tracker": "Variable_tracker"}  # the README's two pictures
+DIAGRAMS = {"": 1, "compare": 2, "your_dag": 1}  # the pages that draw the flow as SVG, and how many times
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -373,8 +374,14 @@ def test_every_page_passes_an_accessibility_scan_and_is_photographed(browser, la
             page.screenshot(path=SHOTS / f"{name}-{scheme}-laptop.png")
             if scheme == "light" and path in README_SHOTS:
                 page.screenshot(path=SHOTS.parent / "readme_screenshots" / f"{README_SHOTS[path]}.png")
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.wait_for_timeout(300)
+            diagrams = page.locator('svg[role="img"]')
+            for width in (1280, 390):  # laptop, then phone: no exception, every diagram drawn
+                page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+                page.wait_for_timeout(300)
+                assert page.locator('[data-testid="stException"]').count() == 0, (path, width)
+                assert diagrams.count() == DIAGRAMS.get(path, 0), (path, width)
+                for box in (diagrams.nth(i).bounding_box() for i in range(diagrams.count())):
+                    assert box["width"] > 200 and box["height"] > 250, (path, width, box)
             page.screenshot(path=SHOTS / f"{name}-{scheme}-phone.png")
             page.set_viewport_size({"width": 1280, "height": 900})
     finally:
