@@ -1,13 +1,17 @@
 """The lab's engine: pure Python, no Streamlit.
 
-connection  — Airflow's Connection: fields, URI and JSON forms, conn_id rule
+connection  — Airflow's two Connection classes (models for the store, sdk for a task), conn_id rules
+uri, values — Airflow's URI format; what a field's value may be (text, port, strict JSON)
 masking     — Airflow's secrets masker: what is shown as ***
 crypto      — Fernet keys (LAB_FERNET_KEY or a generated key file), rotation
-store       — the metadata DB's connection table (SQLAlchemy), encrypted at rest
+table, store — Airflow's connection table (SQLAlchemy); the store, encrypted at rest
 secrets     — the lookup chain: AIRFLOW_CONN_* first, then the metadata DB
-dag         — reads a DAG file with ast (never runs it)
+transfer, listing — export/import files as `airflow connections` has them; the masked list
+dag         — reads a DAG file with ast (never runs it), within limits for a learner's DAG
 hooks       — simulated provider hooks, client sessions and the cloud
-simulator   — the runner: one step at a time, recorded as a Trace
-views, flow — the Trace as the lesson's tables and its process-flow graph
-lessons     — lesson content loaded from data/
+simulator, pacing — the runner, one step at a time; deterministic ids and the GC pause
+trace, player — the recorded run (self-contained) and the step cursor over it
+views, flow — the Trace as the lesson's tables and its process-flow graph (one palette)
+lessons, schema — lesson content loaded from data/, checked against its schema
+quiz, progress — answer keys computed from runs; learners' answers and scores
 """

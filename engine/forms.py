@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.connection import Connection, validate_conn_id, validate_port
+from engine.connection import Connection, validate_conn_id
 from engine.errors import InvalidConnection
 from engine.lessons import connection_types
 from engine.store import check_lengths
+from engine.values import validate_port
 
 
 class FieldError(InvalidConnection):

@@ -1,114 +1,36 @@
-"""The metadata store: Airflow's ``connection`` table, with secrets Fernet-encrypted at rest.
-
-SQLAlchemy 2.x ORM on any database URL (SQLite by default, PostgreSQL for a shared
-deployment). ``password`` and ``extra`` are encrypted before they are written; a wrong key
-gives a ``DecryptionError`` naming the connection and never touches the row.
+"""The metadata store: connections in Airflow's ``connection`` table (``engine.table``), with
+``password`` and ``extra`` Fernet-encrypted before they are written. A key that cannot read a
+row gives a ``DecryptionError`` naming the connection and never touches the row; a key that
+cannot read the table writes nothing.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import make_dataclass
 
 from cryptography.fernet import InvalidToken, MultiFernet
-from sqlalchemy import Boolean, Integer, String, Text, create_engine, event, select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
-from engine.connection import FIELDS, MODEL_CONN_ID_MAX_LEN, Connection, validate_conn_id
+from engine.connection import FIELDS, Connection, validate_conn_id
 from engine.crypto import KeySource, load_keys
 from engine.errors import AirflowNotFoundException, DecryptionError, InvalidConnection
 from engine.settings import database_url
-
-# Column sizes of Airflow's connection table.
-MAX_LENGTHS = {"conn_id": MODEL_CONN_ID_MAX_LEN, "conn_type": 500, "host": 500, "schema": 500, "description": 5000}
-TEXT_LIMIT = 65_535  # login, password and extra are TEXT; we bound them so a paste cannot flood the DB
-
-
-class Base(DeclarativeBase):
-    pass
+from engine.table import (  # noqa: F401  (Base and make_engine stay importable from here, for the tests and progress.py)
+    SECRET_FIELDS,
+    Base,
+    ConnectionRow,
+    StoredRow,
+    check_lengths,
+    make_engine,
+    stored_row,
+)
 
 
 class ConcurrentEdit(InvalidConnection):
     """The row changed since the editor read it; saving would lose the other change."""
-
-
-class ConnectionRow(Base):
-    """A row of the ``connection`` table, shaped like Airflow's."""
-
-    __tablename__ = "connection"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conn_id: Mapped[str] = mapped_column(String(MODEL_CONN_ID_MAX_LEN), unique=True, nullable=False)
-    conn_type: Mapped[str] = mapped_column(String(500), nullable=False)
-    description: Mapped[str | None] = mapped_column(Text().with_variant(String(5000), "sqlite"))
-    host: Mapped[str | None] = mapped_column(String(500))
-    schema: Mapped[str | None] = mapped_column(String(500))
-    login: Mapped[str | None] = mapped_column(Text())
-    password: Mapped[str | None] = mapped_column(Text())
-    port: Mapped[int | None] = mapped_column(Integer())
-    is_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_extra_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
-    extra: Mapped[str | None] = mapped_column(Text())
-
-
-COLUMNS = tuple(c.name for c in ConnectionRow.__table__.columns)
-# A row exactly as the database holds it (secrets as Fernet tokens), derived from the table.
-StoredRow = make_dataclass("StoredRow", COLUMNS, frozen=True)
-SECRET_FIELDS = {"password": "is_encrypted", "extra": "is_extra_encrypted"}
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite waits for locks instead of failing at once."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record):
-            dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" below start transactions
-            if url not in ("sqlite://", "sqlite:///:memory:"):
-                dbapi_conn.execute("PRAGMA journal_mode=WAL")
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
-            # A writing transaction takes the write lock at its start, so two processes'
-            # read-then-write never interleave; reading ones do not wait for it.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("lab_write") else "BEGIN")
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
-    _create_tables(engine)
-    return engine
-
-
-def _create_tables(engine: Engine) -> None:
-    """Create the tables if missing; a class starting at once may race to create them, and the
-    loser of that race finds them made (PostgreSQL reports the race as a duplicate)."""
-    for attempt in range(3):
-        try:
-            Base.metadata.create_all(engine)
-            return
-        except (IntegrityError, ProgrammingError, OperationalError):
-            if attempt == 2:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-
-
-def check_lengths(conn: Connection) -> None:
-    """Raise ``InvalidConnection`` when a field is longer than its column allows."""
-    for field, limit in MAX_LENGTHS.items():
-        value = getattr(conn, field)
-        if value is not None and len(value) > limit:
-            raise InvalidConnection(
-                f"The {field} is {len(value)} characters long; the connection table allows at most {limit}."
-            )
-    for field in ("login", "password", "extra"):
-        value = getattr(conn, field)
-        if value is not None and len(value) > TEXT_LIMIT:
-            raise InvalidConnection(
-                f"The {field} is {len(value)} characters long; the lab allows at most {TEXT_LIMIT}."
-            )
 
 
 class ConnectionStore:
@@ -203,12 +125,12 @@ class ConnectionStore:
         """Every row as stored, ordered by conn_id (no decryption, so a wrong key cannot fail it)."""
         with self._reads() as session:
             rows = session.scalars(select(ConnectionRow).order_by(ConnectionRow.conn_id)).all()
-            return [_stored(r) for r in rows]
+            return [stored_row(r) for r in rows]
 
     def raw_row(self, conn_id: str) -> StoredRow | None:
         with self._reads() as session:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
-            return _stored(row) if row else None
+            return stored_row(row) if row else None
 
     def list(self) -> list[Connection]:
         """Every connection, decrypted (raises ``DecryptionError`` on the first that cannot be)."""
@@ -247,7 +169,7 @@ class ConnectionStore:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id).with_for_update())
             if row is None:
                 raise AirflowNotFoundException(f"The conn_id `{conn.conn_id}` isn't defined")
-            if expected is not None and _stored(row) != expected:
+            if expected is not None and stored_row(row) != expected:
                 raise ConcurrentEdit(
                     f"`{conn.conn_id}` was changed by someone else after you opened it; "
                     "reload it and make your change again."
@@ -330,10 +252,6 @@ class ConnectionStore:
 
 def _count_write(_session) -> None:
     ConnectionStore.writes += 1
-
-
-def _stored(row: ConnectionRow) -> StoredRow:
-    return StoredRow(**{c: getattr(row, c) for c in COLUMNS})
 
 
 def open_store(environ=os.environ) -> tuple[ConnectionStore, KeySource]:

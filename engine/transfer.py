@@ -36,9 +36,10 @@ try:  # libyaml's safe dumper and loader where present, as airflow.utils.yaml us
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml import SafeDumper, SafeLoader
 
-from engine.connection import EXPORT_FIELDS, Connection, strict_json, validate_conn_id
+from engine.connection import EXPORT_FIELDS, Connection, validate_conn_id
 from engine.errors import AirflowException, InvalidConnection
 from engine.secrets import CONN_ENV_PREFIX, connection_from_text
+from engine.values import strict_json
 
 FILE_FORMATS = ("json", "yaml", "env")
 

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -260,6 +261,24 @@ def links(at: AppTest) -> dict[str, str]:
         query = f"?{element.proto.query_string}" if element.proto.query_string else ""
         found[element.proto.label] = f"/{element.proto.page}{query}"
     return found
+
+
+def at_once(work, times: int) -> tuple[list, list[Exception]]:
+    """Run ``work()`` in ``times`` threads at once: (what each returned, what each raised)."""
+    results, errors = [], []
+
+    def one():
+        try:
+            results.append(work())
+        except Exception as err:  # noqa: BLE001 - what a test checks for
+            errors.append(err)
+
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
 
 
 def rendered(step):

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import tomllib
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from engine.dag import read_dag
 from engine.secrets import default_backends
 from engine.simulator import run
 from lab_ui import server as lab
-from tests.helpers import generated_dag, store_with
+from tests.helpers import at_once, generated_dag, store_with
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,19 +93,7 @@ def test_a_run_leaves_a_disabled_collector_disabled(bench_backends):
 
 def test_runs_in_several_threads_at_once_leave_the_collector_on(bench_backends):
     dag = _generated_dag(200)
-    traces, errors = [], []
-
-    def learner():
-        try:
-            traces.append(run(dag, bench_backends))
-        except Exception as err:  # pragma: no cover - reported below
-            errors.append(err)
-
-    threads = [threading.Thread(target=learner) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    traces, errors = at_once(lambda: run(dag, bench_backends), 6)
     assert not errors
     assert len({len(t.steps) for t in traces}) == 1 and traces[0].succeeded
     assert gc.isenabled()

@@ -14,6 +14,7 @@ from engine.connection import Connection
 from engine.crypto import load_keys, parse_keys
 from engine.errors import AirflowException, AirflowNotFoundException, DecryptionError, InvalidConnection
 from engine.store import ConcurrentEdit, ConnectionStore, make_engine, open_store
+from tests.helpers import at_once
 
 SECRET = "pa55-w0rd-for-practice"
 KEYFILE_SECRET = "PRACTICE-PRIVATE-KEY-MATERIAL"
@@ -235,23 +236,12 @@ def test_a_missing_key_file_with_encrypted_rows_is_an_error_not_a_new_key(tmp_pa
 
 
 def test_a_class_starting_at_once_seeds_the_lesson_once(db_path, key):
-    import threading
-
     from engine.lessons import seed_connections
 
-    errors = []
-
-    def start():
-        try:
-            ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(key)).seed_if_empty(seed_connections())
-        except Exception as err:  # noqa: BLE001 - any error is the failure this test looks for
-            errors.append(err)
-
-    threads = [threading.Thread(target=start) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = at_once(
+        lambda: ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(key)).seed_if_empty(seed_connections()),
+        8,
+    )
     assert not errors
     assert ConnectionStore(make_engine(f"sqlite:///{db_path}"), parse_keys(key)).conn_ids() == sorted(
         seed_connections()
