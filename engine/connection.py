@@ -94,11 +94,11 @@ def sanitize_conn_id(conn_id: str) -> str:
 def _validate_extra(extra: str, conn_id: str | None) -> None:
     try:
         parsed = strict_json(extra, "extra")
+    except InvalidConnection:
+        raise
     except RecursionError:
         raise InvalidConnection(f"The `extra` of connection {conn_id!r} nests too deeply to read.") from None
-    except ValueError as err:
-        if isinstance(err, InvalidConnection):
-            raise
+    except ValueError:
         raise InvalidConnection(f"Encountered non-JSON in `extra` field for connection {conn_id!r}.") from None
     if not isinstance(parsed, dict):
         raise InvalidConnection(

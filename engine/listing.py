@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 
 from engine.errors import AirflowException
-from engine.secrets import CONN_ENV_PREFIX, EnvironmentVariablesBackend
+from engine.secrets import EnvironmentVariablesBackend, env_conn_id
 
 UNREADABLE = "(cannot decrypt)"
 
@@ -35,7 +35,7 @@ def connection_rows(store, environ: Mapping[str, str] | None = None) -> tuple[li
         masked = conn.masked_dict() if conn else {}
         rows.append(
             {
-                "conn_id": name[len(CONN_ENV_PREFIX) :].lower(),
+                "conn_id": env_conn_id(name),
                 "conn_type": masked.get("conn_type") or "?",
                 "host": masked.get("host") or "",
                 "description": error or "",

@@ -28,6 +28,11 @@ class SecretsBackend(Protocol):
 CONN_ENV_PREFIX = "AIRFLOW_CONN_"
 
 
+def env_conn_id(name: str) -> str:
+    """The conn_id an ``AIRFLOW_CONN_<ID>`` variable holds, as the backend looks it up (lower-cased)."""
+    return name[len(CONN_ENV_PREFIX) :].lower()
+
+
 def connection_from_text(text: str, conn_id: str | None, conn_class: type[Connection] = Connection) -> Connection:
     """A connection written as a URI or, when it starts with ``{``, as JSON: how Airflow reads an
     ``AIRFLOW_CONN_*`` value (``_deserialize_connection_value``), the CLI and the page's paste box."""
@@ -57,7 +62,7 @@ class EnvironmentVariablesBackend:
         """Every ``AIRFLOW_CONN_*`` variable: (name, the connection, or the error reading it gives)."""
         found = []
         for name in sorted(n for n in self.environ if n.startswith(CONN_ENV_PREFIX)):
-            conn_id = name[len(CONN_ENV_PREFIX) :].lower()
+            conn_id = env_conn_id(name)
             try:
                 found.append((name, self.get_connection(conn_id), None))
             except AirflowException as err:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
@@ -38,7 +39,7 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 from engine.connection import EXPORT_FIELDS, Connection, validate_conn_id
 from engine.errors import AirflowException, InvalidConnection
-from engine.secrets import CONN_ENV_PREFIX, connection_from_text
+from engine.secrets import CONN_ENV_PREFIX, connection_from_text, env_conn_id
 from engine.values import strict_json
 
 FILE_FORMATS = ("json", "yaml", "env")
@@ -96,12 +97,15 @@ class _StrictLoader(SafeLoader):
     """libyaml's safe loader, refusing a key given twice (YAML would keep the last silently)."""
 
     def construct_mapping(self, node, deep=False):
-        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
-        for i, key in enumerate(keys):
-            if isinstance(key, str | int | float | bool | type(None)) and key in keys[:i]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
                 raise InvalidConnection(
                     f"The key {key!r} is given twice in the same mapping (line {node.start_mark.line + 1})."
                 )
+            if isinstance(key, Hashable):
+                seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -186,7 +190,7 @@ def _env_entries(text: str) -> dict[str, tuple[Any, bool]]:
         if not value:
             raise InvalidConnection(f"Line {number}: Invalid line format. Value is empty.")
         from_env = key.startswith(CONN_ENV_PREFIX)
-        conn_id = key[len(CONN_ENV_PREFIX) :].lower() if from_env else key
+        conn_id = env_conn_id(key) if from_env else key
         if conn_id in entries:
             raise InvalidConnection(f"Line {number}: Found multiple values for {conn_id}.")
         entries[conn_id] = (value, from_env)

@@ -6,6 +6,7 @@ finite numbers and no key given twice. Each refusal is an ``InvalidConnection`` 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from engine.errors import InvalidConnection
@@ -89,5 +90,5 @@ def _check_values(value: Any, where: str) -> None:
             _check_values(item, where)
     elif isinstance(value, str):
         check_text(where, value)
-    elif isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+    elif isinstance(value, float) and not math.isfinite(value):  # NaN, or 1e999 read as infinity
         raise InvalidConnection(f"The {where} holds a number JSON does not allow (NaN or infinity).")

@@ -120,7 +120,8 @@ def delete_confirmed(conn_id: str) -> None:
     ss[DONE] = f"Deleted `{conn_id}`."
 
 
-def add_tab() -> None:
+def add_tab(conn_ids: list[str]) -> None:
+    """Every tab takes the stored conn_ids, read once per rerun; this one has no picker."""
     # The type shapes the form, so it is chosen first; the fields are one form that Save commits
     # together (a field left with Tab or a click is never lost, a secret included).
     st.selectbox("Connection Type", [*types, "generic", OTHER], key="add_type", format_func=type_label)
@@ -139,9 +140,7 @@ def add_tab() -> None:
         st.form_submit_button("Save", key="add_save", type="primary", on_click=save_new)
 
 
-def edit_tab() -> None:
-    store = server.get_store()
-    conn_ids = store.conn_ids()
+def edit_tab(conn_ids: list[str]) -> None:
     if not conn_ids:
         st.info("No connection is stored yet.")
     else:
@@ -161,15 +160,14 @@ def edit_tab() -> None:
                 st.form_submit_button("Save changes", key="edit_save", type="primary", on_click=save_edit)
 
 
-def pick_connection(key: str, label: str = "Connection"):
+def pick_connection(conn_ids: list[str], key: str, label: str = "Connection"):
     """The store and the conn_id the learner picked in this tab (``None`` until one is)."""
-    store = server.get_store()
-    return store, st.selectbox(label, store.conn_ids(), index=None, key=key)
+    return server.get_store(), st.selectbox(label, conn_ids, index=None, key=key)
 
 
-def test_tab() -> None:
+def test_tab(conn_ids: list[str]) -> None:
     st.info(connection_test_note(), icon="ℹ️")
-    store, pick = pick_connection("test_pick", "Connection to test")
+    store, pick = pick_connection(conn_ids, "test_pick", "Connection to test")
     if pick and st.button("Test", key="test_run"):
         conn = store.get(pick)
         ok, message = test_connection(conn)
@@ -179,8 +177,8 @@ def test_tab() -> None:
         )
 
 
-def stored_tab() -> None:
-    store, pick = pick_connection("stored_pick")
+def stored_tab(conn_ids: list[str]) -> None:
+    store, pick = pick_connection(conn_ids, "stored_pick")
     if pick:
         raw = store.raw_row(pick)
         left, right = st.columns(2)
@@ -200,9 +198,8 @@ def stored_tab() -> None:
             st.caption(f"Fields whose names contain a sensitive word are shown as `{MASK}`, as Airflow masks them.")
 
 
-def export_tab() -> None:
-    store, pick = pick_connection("export_pick")
-    conn_ids = store.conn_ids()
+def export_tab(conn_ids: list[str]) -> None:
+    store, pick = pick_connection(conn_ids, "export_pick")
     if pick:
         conn = store.get(pick)
         uri, as_json, line = conn.get_uri(), conn.as_json(), env_line(conn)
@@ -244,7 +241,8 @@ def import_pasted() -> None:
         ss["import_conn_id"] = ""
 
 
-def import_tab() -> None:
+def import_tab(conn_ids: list[str]) -> None:
+    """Paste one connection, or import a file (every tab takes the stored conn_ids; no picker here)."""
     store = server.get_store()
     st.text_input("Connection Id", key="import_conn_id")
     field_error("import_conn_id")
@@ -269,8 +267,8 @@ def import_tab() -> None:
             st.success(", ".join(f"`{k}` {v}" for k, v in outcome.items()) or "The file holds no connection.")
 
 
-def delete_tab() -> None:
-    _, pick = pick_connection("delete_pick")
+def delete_tab(conn_ids: list[str]) -> None:
+    _, pick = pick_connection(conn_ids, "delete_pick")
     if pick:
         if ss.get(CONFIRM) == pick:
             st.warning(

@@ -154,22 +154,16 @@ def html_table(
 
 def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
     rows = process_rows(trace)
-    headers = ["", *rows[0]]
-    changed = set()
-    if compare and trace.scenario_id != "lesson":
-        changed = changed_steps(trace, server.current_trace("lesson"))
-        headers.append("vs the lesson")
+    versus = compare and trace.scenario_id != "lesson"  # a column that marks the rows unlike the lesson's
+    changed = changed_steps(trace, server.current_trace("lesson")) if versus else set()
+    headers = ["", *rows[0], *(["vs the lesson"] if versus else [])]
     cells, classes = [], {}
     for row, s in zip(rows, trace.steps):
         if hide_future and s.number > step:
             break
         state = step_state(trace, s.number, step)
         classes[len(cells)] = state
-        extra = (
-            ["≠ changed from the lesson" if s.number in changed else ""]
-            if changed or headers[-1] == "vs the lesson"
-            else []
-        )
+        extra = ["≠ changed from the lesson" if s.number in changed else ""] if versus else []
         cells.append([mark(state), *(str(v) for v in row.values()), *extra])
     caption = f"Process table of {len(trace.steps)} steps; step {step} is the current row."
     st.markdown(html_table(headers, cells, caption, classes, current_row=step - 1), unsafe_allow_html=True)
