@@ -38,6 +38,7 @@ CSS = f"""
 .lab-table caption {{ caption-side: bottom; text-align: left; font-size: .8rem; opacity: .8; }}
 .lab-table th, .lab-table td {{ padding: .3rem .45rem; border-bottom: 1px solid rgba(128,128,128,.35);
   vertical-align: top; text-align: left; overflow-wrap: break-word; }}
+.lab-table td.long {{ overflow-wrap: anywhere; }}  /* a long URL or JSON value wraps, short words stay whole */
 .lab-table td:first-child, .lab-table th:first-child {{ white-space: nowrap; }}
 .lab-table tr.current > *, .lab-table .current {{ background: {STATES["current"][1]}; color: {STATES["current"][2]};
   font-weight: bold; }}
@@ -121,6 +122,9 @@ def show_variables(trace: Trace, step: int) -> None:
     st.markdown(f'<ul class="lab-variables">{"".join(items)}</ul>', unsafe_allow_html=True)
 
 
+LONG_CELL = 40  # characters: a cell this long may break inside a word (a URL, a JSON value)
+
+
 def html_table(
     headers: list[str], rows: list[list[str]], caption: str, row_classes=None, current_col=None, current_row=None
 ) -> str:
@@ -130,7 +134,9 @@ def html_table(
     ``current_col``: the row and column to mark (a column's rows are then headed by their first cell)."""
 
     def cell(tag: str, text: str, current: bool, scope: str = "") -> str:
-        return f"<{tag}{scope}{' class=current' if current else ''}>{_html(text)}</{tag}>"
+        classes = " ".join(c for c, on in (("current", current), ("long", len(text) > LONG_CELL)) if on)
+        attr = f' class="{classes}"' if classes else ""
+        return f"<{tag}{scope}{attr}>{_html(text)}</{tag}>"
 
     head = "".join(cell("th", h, i == current_col, " scope=col") for i, h in enumerate(headers))
     body = []
