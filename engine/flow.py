@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from engine import fidelity
 from engine.trace import Trace
 
 # The one palette: state → (symbol, fill, border/text colour, words, the table's short word).
@@ -51,8 +52,9 @@ def node_states(trace: Trace, step: int) -> dict[str, str]:
     """
     nodes = [n["id"] for n in trace.lesson["flow"]]
     states = dict.fromkeys(nodes, "pending")
-    request = trace.first("request_connection")
-    defined = request is not None and request.outcome == "ok"
+    defined = not any(
+        s.outcome in ("fallback", "not_found") or s.error_type == "AirflowNotFoundException" for s in trace.steps
+    )
     for node in PRE_RUN:
         states[node] = "done" if defined else "skipped"
     for s in trace.steps[:step]:
@@ -73,6 +75,8 @@ def node_states(trace: Trace, step: int) -> dict[str, str]:
 def _state_of(step) -> str:
     if step.kind == "task_complete":  # the close: it runs even after a failure, unless no session exists
         return "skipped" if step.outcome == "failed_without_session" else "done"
+    if step.kind == "process_exit":  # the task's process exits whether it failed or not
+        return "done"
     return "failed" if step.failed else "done"
 
 
@@ -116,7 +120,8 @@ def flow_graph(trace: Trace, step: int, direction: str = "TB"):
         attrs = {"fillcolor": fill, "color": ink, "fontcolor": ink}
         if state in ("current", "failed") and step > 0 and trace.step(step).flow_node == node["id"]:
             attrs.update(peripheries="2", penwidth="2", fontname="Helvetica-Bold")
-        graph.node(node["id"], f"{symbol} {node['label']}", **attrs)
+        label = fidelity.with_symbols(node["label"], fidelity.at("flow." + node["id"]))
+        graph.node(node["id"], f"{symbol} {label}", **attrs)
     for a, b in zip(flow, flow[1:]):
         graph.edge(a["id"], b["id"])
     return graph
@@ -158,7 +163,7 @@ def flow_svg(trace: Trace, step: int) -> str:
         parts.append(
             f'<text x="{pad + box_w / 2}" y="{y + box_h / 2 + 5}" text-anchor="middle" fill="{ink}" '
             f'font-family="sans-serif" font-size="14" font-weight="{weight}">{symbol} '
-            f"{_attr(node['label'])}</text></g>"
+            f"{_attr(fidelity.with_symbols(node['label'], fidelity.at('flow.' + node['id'])))}</text></g>"
         )
         if i < len(trace.lesson["flow"]) - 1:
             x, y1, y2 = pad + box_w / 2, y + box_h, y + box_h + gap

@@ -1,14 +1,18 @@
-"""Simulated provider hooks and the cloud they talk to: no network, real lifecycles.
+"""Simulated provider hooks and the cloud they talk to: no network, Airflow's order and words.
 
-``GoogleCloudHook`` reads a connection the way Airflow's ``GoogleBaseHook`` does (``key_path``
-or ``keyfile_dict``, ``project``, with or without the ``extra__google_cloud_platform__``
-prefix) and fails with the same words. ``hook.open_session(conn)`` returns a ``ClientSession``
-whose life is created → used → closed; ``close()`` is idempotent.
-``Cloud`` stands in for the service: a scenario can make it reject credentials or fail a job.
+Each hook reads a connection in the order its provider does (``GoogleBaseHook`` via the Google
+credentials provider, ``AwsConnectionWrapper``, ``WasbHook.get_conn``; see
+``data/airflow_notes.yaml`` for the lines quoted) and fails with the same words. Building a
+client makes no network call: as in google-auth, boto3 and azure-identity, the credentials are
+first used, and a token fetched, at the first request (``Cloud.call``). Where the lesson's model
+closes the client, ``close()`` does (the ``airflow3`` run never calls it).
+``Cloud`` stands in for the service and the worker: a scenario can make it reject credentials,
+fail a job, or give the worker Application Default Credentials.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +22,12 @@ from engine.connection import Connection
 from engine.errors import AirflowException, CloudError, HookError
 
 GOOGLE_PREFIX = "extra__google_cloud_platform__"
+GOOGLE_KEY_OPTIONS = ("key_path", "keyfile_dict", "credential_config_file", "key_secret_name", "is_anonymous")
+# google-auth's words when google.auth.default() finds nothing (google/auth/_default.py).
+NO_ADC = (
+    "Your default credentials were not found. To set up Application Default Credentials, see "
+    "https://cloud.google.com/docs/authentication/external/set-up-adc for more information."
+)
 
 
 @dataclass
@@ -25,22 +35,30 @@ class Credentials:
     """What a hook built from a connection: never the secret itself, only where it came from."""
 
     kind: str  # e.g. "service account keyfile_dict"
-    principal: str  # e.g. the service account's e-mail
-    project: str | None
+    principal: str  # who the calls run as, e.g. the service account's e-mail ("" when unknown yet)
+    scope: str | None  # the project (Google), region (AWS) or account URL (Azure)
+    lazy: bool = True  # a token is fetched at the first request, not now
+    ambient: bool = False  # the worker's own identity (ADC, boto3's chain, DefaultAzureCredential)
 
 
 @dataclass
 class ClientSession:
-    """A client session to a cloud service: open until ``close()``, which may be called twice."""
+    """A cloud client: built without a network call; its token is fetched at the first request."""
 
     client: str
     project: str | None
     principal: str
     session_id: str
     credential_source: str = ""  # how the hook built its credentials, e.g. "service account keyfile_dict"
+    scope_name: str = "project"
     state: str = "open"
-    has_credentials: bool = True
+    ambient: bool = False
+    token: bool = False  # whether an access token has been fetched
     requests: list[str] = field(default_factory=list)
+
+    @property
+    def target(self) -> str:
+        return f"{self.scope_name} `{self.project}`" if self.project else f"no {self.scope_name} set"
 
     def send(self, request: str) -> None:
         if self.state != "open":
@@ -51,43 +69,61 @@ class ClientSession:
         self.state = "closed"
 
     def __repr__(self) -> str:
-        return f"{self.client}(project={self.project!r}, session={self.session_id}, {self.state})"
+        return f"{self.client}({self.scope_name}={self.project!r}, session={self.session_id}, {self.state})"
 
 
 @dataclass
 class Cloud:
-    """The simulated cloud service. ``rejects_credentials`` / ``job_error`` are error texts."""
+    """The simulated cloud and worker. ``rejects_credentials`` / ``job_error`` are error texts;
+    ``adc``: the worker's own Google identity (Application Default Credentials), if it has one."""
 
     rejects_credentials: str | None = None  # e.g. google.auth's RefreshError text
     job_error: str | None = None  # e.g. BigQuery's 400 error text
     new_id: Callable[[str], str] = lambda prefix: prefix
+    adc: dict[str, str] | None = None  # {"principal": ..., "project": ...}
+    run_start: str = "2026-01-01T00:00:02+00:00"  # the dag run's start date (BigQuery job ids use it)
 
     @classmethod
     def from_scenario(cls, spec: dict[str, Any], new_id: Callable[[str], str]) -> Cloud:
-        return cls(spec.get("rejects_credentials"), spec.get("job_error"), new_id)
+        return cls(spec.get("rejects_credentials"), spec.get("job_error"), new_id, spec.get("adc"))
 
-    def authenticate(self, credentials: Credentials) -> None:
+    def fetch_token(self, session: ClientSession) -> None:
+        """The first request fetches an access token with the credentials (lazily, as google-auth does)."""
+        if session.token:
+            return
+        if session.ambient and not session.principal:
+            errors = {
+                "boto3 S3 client": ("Unable to locate credentials", "NoCredentialsError"),
+                "BlobServiceClient": (
+                    "DefaultAzureCredential failed to retrieve a token from the included credentials.",
+                    "ClientAuthenticationError",
+                ),
+            }
+            raise CloudError(*errors.get(session.client, ("No credentials", "DefaultCredentialsError")))
         if self.rejects_credentials:
             raise CloudError(self.rejects_credentials, "RefreshError")
+        session.token = True
 
     def call(self, session: ClientSession, call: str, task_id: str, dag_id: str) -> str:
+        """Send ``call``: the first request fetches a token; returns what the service answers."""
         session.send(call)
-        if not session.has_credentials:
-            raise CloudError("Unable to locate credentials", "NoCredentialsError")
+        self.fetch_token(session)
         if self.job_error:
             raise CloudError(self.job_error, "BadRequest")
-        return self.new_id(f"airflow_{dag_id}_{task_id}_")
+        if call != "insert_job":
+            return f"{call} succeeded (this call has no job id)"
+        # BigQueryHook.generate_job_id with force_rerun=True: md5 of a uuid4, after the run's start date.
+        suffix = hashlib.md5(self.new_id("uuid-").encode()).hexdigest()
+        job_id = f"airflow_{dag_id}_{task_id}_{self.run_start}_{suffix}"
+        return "job " + "".join("_" if c in ":-+." else c for c in job_id)
 
 
 class SimulatedHook:
-    """What every simulated hook shares: credentials from a connection, then a client session.
-
-    A subclass says how it reads a connection (``credentials``); ``open_session`` authenticates
-    with the cloud when there is a principal to authenticate, and returns an open session.
-    """
+    """What every simulated hook shares: credentials from a connection, then a client."""
 
     name = "hook"
     client = "client"
+    scope_name = "project"
     falls_back_when_missing = False
 
     def __init__(self, cloud: Cloud):
@@ -97,18 +133,24 @@ class SimulatedHook:
         raise NotImplementedError
 
     def open_session(self, conn: Connection, session_id: str) -> ClientSession:
-        """Build credentials from ``conn``, authenticate, and return an open client session."""
+        """Build credentials from ``conn`` and a client: no network call yet."""
         creds = self.credentials(conn)
-        if creds.principal:
-            self.cloud.authenticate(creds)
         return ClientSession(
             self.client,
-            creds.project,
-            creds.principal or "default chain",
+            creds.scope,
+            creds.principal,
             session_id,
             credential_source=creds.kind,
-            has_credentials=bool(creds.principal),
+            scope_name=self.scope_name,
+            ambient=creds.ambient,
         )
+
+
+def _field(extras: dict, name: str, prefix: str) -> Any:
+    """``extras[name]``, else ``extras[prefix + name]``, as the providers' ``_get_field`` read them."""
+    if name in extras:
+        return extras[name] or None
+    return extras.get(prefix + name) or None
 
 
 class GoogleCloudHook(SimulatedHook):
@@ -119,34 +161,40 @@ class GoogleCloudHook(SimulatedHook):
 
     @staticmethod
     def get_field(extras: dict, name: str) -> Any:
-        """``extras[name]``, else ``extras['extra__google_cloud_platform__' + name]``, as Airflow reads them."""
-        if name in extras:
-            return extras[name] or None
-        return extras.get(GOOGLE_PREFIX + name) or None
+        return _field(extras, name, GOOGLE_PREFIX)
 
     def credentials(self, conn: Connection) -> Credentials:
         extras = conn.extra_dejson
-        key_path = self.get_field(extras, "key_path")
-        keyfile_dict = self.get_field(extras, "keyfile_dict")
-        project = self.get_field(extras, "project")
-        if key_path and keyfile_dict:
+        get = lambda name: self.get_field(extras, name)  # noqa: E731
+        keyfile_dict = get("keyfile_dict")
+        if keyfile_dict and not isinstance(keyfile_dict, dict):
+            try:
+                keyfile_dict = json.loads(keyfile_dict)
+            except (json.JSONDecodeError, TypeError):
+                raise HookError("Invalid key JSON.") from None
+        given = [name for name in GOOGLE_KEY_OPTIONS if (keyfile_dict if name == "keyfile_dict" else get(name))]
+        if len(given) > 1:
             raise HookError(
-                "The `keyfile_dict` and `key_path` fields are mutually exclusive. Please provide only one value."
+                "The `keyfile_dict`, `key_path`, `credential_config_file`, `is_anonymous` and `key_secret_name` "
+                f"fields are all mutually exclusive. Received options: {given}. Please provide only one value."
             )
+        project = get("project")
+        if get("is_anonymous"):
+            return Credentials("anonymous credentials", "anonymous", project, lazy=False)
+        key_path = get("key_path")
         if key_path:
             if str(key_path).endswith(".p12"):
                 raise HookError("Legacy P12 key file are not supported, use a JSON key file.")
             if not str(key_path).endswith(".json"):
                 raise HookError("Unrecognised extension for key file.")
             return Credentials(f"service account key file {key_path}", "service account from key file", project)
+        if get("key_secret_name"):
+            return Credentials(
+                f"key from Secret Manager secret {get('key_secret_name')}", "service account from secret", project
+            )
         if keyfile_dict:
             if not isinstance(keyfile_dict, dict):
-                try:
-                    keyfile_dict = json.loads(keyfile_dict)
-                except (json.JSONDecodeError, TypeError):
-                    raise HookError("Invalid key JSON.") from None
-                if not isinstance(keyfile_dict, dict):
-                    raise HookError("Invalid key JSON.")
+                raise HookError("Invalid key JSON.")
             if "private_key" not in keyfile_dict:
                 raise HookError("'private_key'", "KeyError")
             missing = [f for f in ("client_email", "token_uri") if f not in keyfile_dict]
@@ -158,75 +206,88 @@ class GoogleCloudHook(SimulatedHook):
             if "-----BEGIN" not in str(keyfile_dict["private_key"]):
                 raise HookError("No key could be detected.", "ValueError")
             return Credentials(
-                "service account keyfile_dict",
-                keyfile_dict["client_email"],
-                project or keyfile_dict.get("project_id"),
+                "service account keyfile_dict", keyfile_dict["client_email"], project or keyfile_dict.get("project_id")
             )
-        raise HookError(
-            "Your default credentials were not found. The connection has neither key_path nor "
-            "keyfile_dict, and this worker has no Application Default Credentials.",
-            "DefaultCredentialsError",
+        config = get("credential_config_file")
+        if get("idp_issuer_url") or config:
+            federation = "credential configuration (workload identity federation)"
+            kind = "external identity provider" if get("idp_issuer_url") else federation
+            if isinstance(config, str) and config.strip().startswith("{"):
+                try:
+                    config = json.loads(config)
+                except json.JSONDecodeError:
+                    raise HookError("File is not a valid json file.", "DefaultCredentialsError") from None
+            audience = config.get("audience", "") if isinstance(config, dict) else str(config or "")
+            return Credentials(kind, f"federated identity {audience}".strip(), project)
+        # No key at all: google.auth.default(), the worker's own identity (Application Default Credentials).
+        if not self.cloud.adc:
+            raise HookError(NO_ADC, "DefaultCredentialsError")
+        return Credentials(
+            "Application Default Credentials (the worker's own identity)",
+            self.cloud.adc["principal"],
+            project or self.cloud.adc.get("project"),
+            ambient=True,
         )
 
 
 class AwsHook(SimulatedHook):
-    """Airflow's ``AwsBaseHook`` (+ ``S3Hook``), simulated.
-
-    Reads the key pair from login/password (or ``aws_access_key_id``/``aws_secret_access_key``
-    in extra) and ``region_name`` from extra. With neither, it falls back to boto3's default
-    credential chain, which this worker does not have: the client is built, and the first call
-    fails with botocore's "Unable to locate credentials".
-    """
+    """Airflow's ``AwsBaseHook`` (+ ``S3Hook``), simulated, in ``AwsConnectionWrapper``'s order:
+    login and password as a pair, else ``aws_access_key_id``/``aws_secret_access_key`` in the extra,
+    else boto3's default credential chain (which this worker does not have: the first request fails)."""
 
     name = "Amazon Web Services hook (AwsBaseHook)"
     client = "boto3 S3 client"
+    scope_name = "region"
     falls_back_when_missing = True  # "Unable to find AWS Connection ID '...', switching to empty."
 
     def credentials(self, conn: Connection) -> Credentials:
         extra = conn.extra_dejson
-        key_id = conn.login or extra.get("aws_access_key_id")
-        secret = conn.password or extra.get("aws_secret_access_key")
         region = extra.get("region_name")
-        if key_id and not secret:
-            raise HookError(
-                "aws_secret_access_key is missing: the connection has an access key id but no secret.", "ValueError"
-            )
-        if key_id:
-            return Credentials("access key pair from the connection", str(key_id), region)
-        return Credentials("boto3's default credential chain (none on this worker)", "", region)
+        if conn.login and conn.password:
+            return Credentials("access key pair from login and password", str(conn.login), region)
+        if extra.get("aws_access_key_id") and extra.get("aws_secret_access_key"):
+            return Credentials("access key pair from extra", str(extra["aws_access_key_id"]), region)
+        return Credentials("boto3's default credential chain", "", region, ambient=True)
 
 
 class WasbHook(SimulatedHook):
-    """Airflow's ``WasbHook`` (Azure Blob Storage), simulated.
-
-    In the order the provider tries them: ``connection_string`` in extra; a shared key in the
-    password with the account name in login (or the account URL in host); else
-    ``DefaultAzureCredential``, which this worker does not have.
-    """
+    """Airflow's ``WasbHook`` (Azure Blob Storage), simulated, in ``get_conn``'s order: extra
+    ``connection_string``; ``tenant_id`` (service principal: login and password as client id and
+    secret); public read; extra ``shared_access_key``; ``sas_token``; the password as the shared key;
+    extra ``account_key``; else ``DefaultAzureCredential``."""
 
     name = "Azure Blob Storage hook (WasbHook)"
     client = "BlobServiceClient"
+    scope_name = "account URL"
+    PREFIX = "extra__wasb__"
 
     def credentials(self, conn: Connection) -> Credentials:
         extra = conn.extra_dejson
-        conn_str = extra.get("connection_string")
+        get = lambda name: _field(extra, name, self.PREFIX)  # noqa: E731
+        conn_str = get("connection_string")
         if conn_str:
             parts = dict(p.split("=", 1) for p in str(conn_str).split(";") if "=" in p)
             if not parts.get("AccountName") and not parts.get("BlobEndpoint"):
                 raise HookError("Connection string is either blank or malformed.", "ValueError")
-            return Credentials("connection string", parts.get("AccountName", parts.get("BlobEndpoint", "")), None)
-        account_url = conn.host or (f"https://{conn.login}.blob.core.windows.net/" if conn.login else None)
-        if not account_url:
-            raise HookError(
-                "The connection has no connection_string, no account name (login) and no account URL.", "ValueError"
-            )
+            return Credentials("connection string", parts.get("AccountName", ""), parts.get("BlobEndpoint"))
+        account_url = account_url_of(conn.host, conn.login)
+        if get("tenant_id"):
+            return Credentials("service principal (ClientSecretCredential)", str(conn.login or ""), account_url)
+        if get("shared_access_key"):
+            return Credentials("shared access key from extra", account_url, account_url)
+        if get("sas_token"):
+            return Credentials("SAS token", account_url, account_url)
         if conn.password:
-            return Credentials("shared account key", account_url, None)
-        raise HookError(
-            "DefaultAzureCredential failed to retrieve a token from the included credentials: this worker has "
-            "no managed identity, environment credentials or Azure CLI login.",
-            "ClientAuthenticationError",
-        )
+            return Credentials("shared account key (password)", account_url, account_url)
+        if get("account_key"):
+            return Credentials("account key from extra", account_url, account_url)
+        return Credentials("DefaultAzureCredential", "", account_url, ambient=True)
+
+
+def account_url_of(host: str | None, login: str | None) -> str:
+    """``parse_blob_account_url``: the host, else ``https://<login>.blob.core.windows.net/``."""
+    url = host or f"https://{login}.blob.core.windows.net/"
+    return url if "://" in url else "https://" + url
 
 
 HOOKS: dict[str, type] = {"google": GoogleCloudHook, "aws": AwsHook, "azure": WasbHook}
@@ -243,6 +304,14 @@ def hook_for(provider: str, conn: Connection | None, cloud: Cloud):
     return HOOKS[provider](cloud)
 
 
+# What a real "Test" of each type does (it needs the network, which the lab never reaches).
+REAL_TEST = {
+    "google": "posts the access token to Google's tokeninfo endpoint",
+    "aws": "calls STS GetCallerIdentity",
+    "azure": "calls get_account_information() on the storage account",
+}
+
+
 def test_connection(conn: Connection) -> tuple[bool, str]:
     """What the type's (simulated) hook says of a connection, without any network."""
     provider = HOOK_FOR_TYPE.get(conn.conn_type or "")
@@ -253,13 +322,13 @@ def test_connection(conn: Connection) -> tuple[bool, str]:
         creds = hook.credentials(conn)
     except HookError as err:
         return False, conn.redact(f"{hook.name} could not build credentials: {err.type_name}: {err}")
-    if provider == "aws" and not creds.principal:
+    if creds.ambient:
         return False, conn.redact(
-            f"{hook.name}: no access key in the connection, so boto3 would use its default "
-            "credential chain; this worker has none (Unable to locate credentials)."
+            f"{hook.name}: the connection holds no credentials, so the client would use the worker's own "
+            f"({creds.kind}); this lab's worker has none, so the first request would fail."
         )
-    found = f" ({creds.project})" if creds.project else ""
+    found = f" ({hook.scope_name} {creds.scope})" if creds.scope else ""
     return True, conn.redact(
-        f"{hook.name} built credentials from the {creds.kind}{found}. A real test would now "
-        "call the service; the lab does not reach the network."
+        f"{hook.name} built credentials from the {creds.kind}{found}. A real test {REAL_TEST[provider]}; "
+        "the lab does not reach the network."
     )

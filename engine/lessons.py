@@ -39,6 +39,7 @@ class Scenario:
     env: dict[str, str] = field(default_factory=dict)
     cloud: dict[str, Any] = field(default_factory=dict)
     connections: dict[str, dict] = field(default_factory=dict)  # extra connections the scenario stores
+    path: str = "lesson"  # "airflow3": Airflow 3.3's own steps (engine.airflow3)
 
 
 @cache
@@ -78,6 +79,7 @@ def scenarios() -> dict[str, Scenario]:
             env={k: str(v) for k, v in (raw.get("env") or {}).items()},
             cloud=dict(raw.get("cloud") or {}),
             connections=dict(raw.get("connections") or {}),
+            path=raw.get("path", "lesson"),
         )
     return found
 
@@ -105,6 +107,12 @@ def connection_test_note() -> str:
 def airflow_notes() -> dict[str, list[dict]]:
     """step kind → notes on what real Airflow 3 does there (``data/airflow_notes.yaml``)."""
     return _load("airflow_notes.yaml")
+
+
+@cache
+def simplifications() -> list[dict]:
+    """Where the lesson's words simplify Airflow (``data/simplifications.yaml``), in order."""
+    return _load("simplifications.yaml")
 
 
 @cache

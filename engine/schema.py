@@ -38,7 +38,10 @@ class Words(Strict):
 
 class StepKind(Strict):
     flow_node: str
+    stands_for: str | None = None  # the lesson's step kind this one is part of (the airflow3 run)
     ok: Words | None = None
+    asks_api: Words | None = None
+    not_found: Words | None = None
     fallback: Words | None = None
     failed: Words | None = None
     failed_without_session: Words | None = None
@@ -96,8 +99,9 @@ class ScenarioFile(Strict):
     order: int = 999
     notice: list[str] = []
     env: dict[str, str] = {}
-    cloud: dict[str, str] = {}
+    cloud: dict[str, Any] = {}
     connections: dict[str, dict[str, Any]] = {}
+    path: Literal["lesson", "airflow3"] = "lesson"
 
 
 # -- data/quiz.yaml --------------------------------------------------------------------------
@@ -155,11 +159,19 @@ class SeedConnection(Strict):
 
 class Note(Strict):
     text: str
-    source: str
+    package: str
+    file: str
+    quote: str
     provider: str | None = None
-    package: str | None = None
-    file: str | None = None
-    quote: str | None = None
+
+
+class Simplification(Strict):
+    id: str
+    marks: list[str]
+    says: str
+    package: str
+    file: str
+    quote: str
 
 
 SCHEMAS: dict[str, Any] = {
@@ -169,6 +181,7 @@ SCHEMAS: dict[str, Any] = {
     "operators.yaml": dict[str, Operator],
     "connections.yaml": dict[str, SeedConnection],
     "airflow_notes.yaml": dict[str, list[Note]],
+    "simplifications.yaml": list[Simplification],
 }
 
 

@@ -80,7 +80,7 @@ class MetastoreBackend:
         self.for_task = for_task  # the API server sends the task the row's fields, decrypted
 
     def where(self, conn_id: str) -> str:
-        return "metadata DB"
+        return "metadata DB (read by the API server)" if self.for_task else "metadata DB"
 
     def get_connection(self, conn_id: str) -> Connection | None:
         conn = self.store.get(conn_id)

@@ -10,7 +10,6 @@ and yields after each step; after every step the runner reads those objects into
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,9 +42,10 @@ class TaskFrame:
     session: ClientSession | None = None
     task_status: str = "not_started"
     released: bool = False
+    secret: str = "at_rest"  # where the connection's password is (tracked by the airflow3 run)
     names: tuple[Variable, ...] = ()
-    seen_states: list = field(default_factory=lambda: [None, None, None])  # last recorded, per variable
-    seen_objects: list = field(default_factory=lambda: [None, None, None])
+    seen_states: list = field(default_factory=list)  # last recorded, per variable
+    seen_objects: list = field(default_factory=list)
 
     def release(self) -> None:
         """The task's process ends: what it held in memory is gone."""
@@ -77,7 +77,11 @@ def _lookups_text(lookups: tuple[Lookup, ...], words: dict) -> str:
 
 
 class Runner:
-    """Runs one DAG against secrets backends and a simulated cloud, one step per ``step()``."""
+    """Runs one DAG against secrets backends and a simulated cloud, one step per ``step()``,
+    the way the lesson tells it (six steps a task). ``engine.airflow3`` runs Airflow 3.3's path."""
+
+    tracked = VARIABLES  # the variables each task's tracker row shows
+    initial_status = "not_started"
 
     def __init__(
         self,
@@ -94,7 +98,7 @@ class Runner:
         self.cloud = cloud or Cloud(new_id=self.ids)
         self.scenario_id = scenario_id
         self.logical_date = logical_date
-        self.frames = [TaskFrame(task) for task in dag.tasks]
+        self.frames = [TaskFrame(task, task_status=self.initial_status) for task in dag.tasks]
         self.redactor = Redactor()
         self.steps: list[Step] = []
         self.lesson = lesson()  # read once: the trace keeps it, and every view reads it from there
@@ -157,24 +161,18 @@ class Runner:
             return
         frame.session = session
         frame.task_status = "running"
-        yield self._event(
-            frame,
-            "create_session",
-            "ok",
-            task,
-            {**facts, "project": session.project, "credential_source": session.credential_source},
-        )
+        yield self._event(frame, "create_session", "ok", task, {**facts, **session_facts(session)})
 
         outcome = "ok"
         try:
-            job_id = self.cloud.call(session, task.call, task.task_id, self.dag.dag_id)
-            yield self._event(frame, "api_call", "ok", task, {"call": task.call, "job_id": self._job_id(job_id)})
+            answer = self.cloud.call(session, task.call, task.task_id, self.dag.dag_id)
+            yield self._event(frame, "api_call", "ok", task, {"call": task.call, "answer": answer})
         except HookError as err:
             outcome = "failed"
             frame.task_status = "failed"
             yield self._event(frame, "api_call", "failed", task, {"call": task.call, **_error_facts(err)})
         finally:
-            session.close()
+            session.close()  # the lesson's model: Airflow has no such step (data/simplifications.yaml)
         if outcome == "ok":
             frame.task_status = "completed"
         yield self._event(frame, "task_complete", outcome, task, {})
@@ -198,11 +196,6 @@ class Runner:
         if isinstance(answer, ConnectionNotFound):
             raise answer
         return answer
-
-    def _job_id(self, prefix_and_hash: str) -> str:
-        """Airflow's job id shape: airflow_<dag>_<task>_<logical date>_<hash>, with :-+. as _."""
-        prefix, digest = prefix_and_hash[:-8], prefix_and_hash[-8:]
-        return re.sub(r"[:\-+.]", "_", f"{prefix}{self.logical_date}_{digest}")
 
     # -- recording ------------------------------------------------------------------------
     def step(self) -> Step | None:
@@ -258,11 +251,12 @@ class Runner:
     def variable_names(self) -> tuple[Variable, ...]:
         several = len(self.frames) > 1
         for frame in self.frames:
-            frame.names = tuple(Variable(v, frame.task.task_id if several else None) for v in VARIABLES)
+            frame.names = tuple(Variable(v, frame.task.task_id if several else None) for v in self.tracked)
+            frame.seen_states, frame.seen_objects = [None] * len(self.tracked), [None] * len(self.tracked)
         return tuple(name for frame in self.frames for name in frame.names)
 
-    def _record_values(self, frame: TaskFrame) -> None:
-        """Read one task's live variables; record those whose state or object changed."""
+    def live_values(self, frame: TaskFrame) -> list[tuple[str, Any]]:
+        """(state, object) of each tracked variable of one task, read from its live objects."""
         conn, session = frame.connection_details, frame.session
         if conn is not None:
             conn_state = "loaded" if conn.conn_type != frame.task.provider or conn.extra or conn.login else "empty"
@@ -270,18 +264,19 @@ class Runner:
             conn_state = "released" if frame.released and states_held(frame, 0) else "absent"
         held_session = frame.released and states_held(frame, 1)
         session_state = session.state if session is not None else "released" if held_session else "absent"
+        return [(conn_state, conn), (session_state, session), (frame.task_status, None)]
+
+    def _record_values(self, frame: TaskFrame) -> None:
+        """Read one task's live variables; record those whose state or object changed."""
         states, objects = frame.seen_states, frame.seen_objects
-        if states[0] != conn_state or objects[0] is not conn:
-            self._record_value(frame, 0, conn_state, conn)
-        if states[1] != session_state or objects[1] is not session:
-            self._record_value(frame, 1, session_state, session)
-        if states[2] != frame.task_status:
-            self._record_value(frame, 2, frame.task_status, None)
+        for i, (state, obj) in enumerate(self.live_values(frame)):
+            if states[i] != state or objects[i] is not obj:
+                self._record_value(frame, i, state, obj)
 
     def _record_value(self, frame: TaskFrame, i: int, state: str, obj: Any) -> None:
         frame.seen_states[i], frame.seen_objects[i] = state, obj
-        variable = VARIABLES[i]
-        detail = state if i == 2 else self._detail(obj)
+        variable = self.tracked[i]
+        detail = state if i >= 2 else self._detail(obj)
         value = Value(state, self._words[variable][state], detail)
         timeline = self.timelines[frame.names[i]]
         if not timeline or timeline[-1][1] != value:
@@ -298,6 +293,15 @@ class Runner:
         return self.redactor(repr(obj))
 
 
+def session_facts(session: ClientSession) -> dict[str, Any]:
+    return {
+        "project": session.project,
+        "target": session.target,
+        "principal": session.principal or "none yet (the default chain decides at the first request)",
+        "credential_source": session.credential_source,
+    }
+
+
 def _error_facts(err: Exception, type_name: str | None = None) -> dict[str, str]:
     return {"error": str(err), "error_type": type_name or getattr(err, "type_name", type(err).__name__)}
 
@@ -308,12 +312,17 @@ def run(
     cloud_spec: dict | None = None,
     scenario_id: str = "lesson",
     seed: str = "lab",
+    path: str = "lesson",
 ) -> Trace:
-    """Run ``dag`` to the end and return its trace."""
+    """Run ``dag`` to the end and return its trace: along the lesson's steps, or (``path="airflow3"``)
+    along Airflow 3.3's own."""
     with cyclic_gc_paused():  # setting up a run of many tasks allocates as much as running it
         ids = Ids(seed)
         cloud = Cloud.from_scenario(cloud_spec or {}, ids)
-        return Runner(dag, backends, cloud, ids, scenario_id).run()
+        runner = Runner
+        if path == "airflow3":
+            from engine.airflow3 import AirflowRunner as runner
+        return runner(dag, backends, cloud, ids, scenario_id).run()
 
 
 def run_scenario(scenario: Scenario, store, dag_source: str | None = None, dag: Dag | None = None) -> Trace:
@@ -321,7 +330,7 @@ def run_scenario(scenario: Scenario, store, dag_source: str | None = None, dag: 
     Its own DAG, or ``dag_source``'s, or ``dag`` already read."""
     if dag is None:
         dag = read_dag(dag_source if dag_source is not None else scenario.dag_source)
-    return run(dag, default_backends(store, scenario.env), scenario.cloud, scenario.id)
+    return run(dag, default_backends(store, scenario.env), scenario.cloud, scenario.id, path=scenario.path)
 
 
 __all__ = ["Runner", "Trace", "Step", "Value", "Ids", "run", "run_scenario", "AirflowException", "VARIABLES"]

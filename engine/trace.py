@@ -108,7 +108,7 @@ class Step:
 
     @property
     def failed(self) -> bool:
-        return self.outcome not in ("ok", "fallback")
+        return self.outcome.startswith("failed")
 
     def _words(self, field_name: str) -> str:
         return self.words_with(field_name, str)
@@ -167,6 +167,12 @@ class Trace:
 
     def first(self, kind: str) -> Step | None:
         return next((s for s in self.steps if s.kind == kind), None)
+
+    def standing_for(self, kind: str) -> Step | None:
+        """The first step of a kind, or of a kind that stands for it (a step of the airflow3 run
+        that is part of the lesson's step ``kind``)."""
+        steps = self.lesson["steps"]
+        return self.first(kind) or next((s for s in self.steps if steps[s.kind].get("stands_for") == kind), None)
 
     def value(self, variable: str, after: int) -> Value:
         timeline = self.timelines[variable]

@@ -8,6 +8,7 @@ seed.
 
 from __future__ import annotations
 
+from engine import fidelity
 from engine.lessons import airflow_notes
 from engine.trace import Step, Trace
 
@@ -148,7 +149,7 @@ def in_this_run(trace: Trace, kind: str) -> tuple[int | None, str]:
     """Where a lesson sentence about a kind of step stands in this run: (its step, "ok"), (the
     step, "failed") where it failed, or (None, "missing") where it did not happen (the close
     when no session existed counts as not happening)."""
-    step = trace.first(kind)
+    step = trace.standing_for(kind)
     if step is None or step.outcome == "failed_without_session":
         return None, "missing"
     if step.failed and kind not in ("task_complete", "dag_end"):  # the close and the end still happen
@@ -162,8 +163,9 @@ def link_to_step(scenario_id: str, step: int) -> dict[str, str]:
 
 
 def step_of_kind(trace: Trace, kind: str) -> int | None:
-    """The number of the first step of a kind (dag_start, request_connection, …), if the run has one."""
-    step = trace.first(kind)
+    """The number of the first step of a kind (dag_start, request_connection, …), or of a kind that
+    stands for it in the airflow3 run, if the run has one."""
+    step = trace.standing_for(kind)
     return step.number if step else None
 
 
@@ -187,6 +189,25 @@ def changed_tracker_cells(trace: Trace, lesson_trace: Trace, every_step: bool = 
         base = theirs.get(variable.name, {})
         result[variable] = {label for label, value in row.items() if base.get(label) != value}
     return result
+
+
+def lesson_kind(trace: Trace, step: Step) -> str:
+    """The lesson's kind of step this one is (itself, or the one it stands for)."""
+    return trace.lesson["steps"][step.kind].get("stands_for") or step.kind
+
+
+def log_lines(trace: Trace, step: int) -> list[str]:
+    """The task log a learner would read after ``step``: each line masked like every text of the run."""
+    return [s.redactor(line) for s in trace.steps[:step] for line in s.raw_facts.get("log", ())]
+
+
+def step_markers(trace: Trace, step: int) -> dict[str, tuple]:
+    """What the step card shows, field → the markers its words carry (engine.fidelity)."""
+    s = trace.step(step)
+    found = {f: fidelity.of_step(s, f) for f in ("action", "state", "result", "narration")}
+    for variable in trace.variables:
+        found[variable] = fidelity.at(f"variables.{variable.name}.{trace.value(variable, step).state}")
+    return {k: v for k, v in found.items() if v}
 
 
 def notes_for(step: Step) -> list[dict]:

@@ -10,6 +10,7 @@ import re
 
 import streamlit as st
 
+from engine import fidelity
 from engine.flow import STATES, describe, flow_graph, flow_svg, mark, step_state
 from engine.lessons import scenario
 from engine.trace import Trace
@@ -19,12 +20,36 @@ from engine.views import (
     changed_tracker_cells,
     changes_at,
     column_for_step,
+    log_lines,
     notes_for,
     process_rows,
+    step_markers,
     tracker_columns,
     tracker_values,
 )
 from lab_ui import server
+
+MARKERS_LABEL = "Where the lesson simplifies"
+
+
+def show_markers(markers) -> None:
+    """The markers' sentences, in sight next to the words they mark (never in a collapsed section)."""
+    unique = list(dict.fromkeys(markers))
+    if not unique:
+        return
+    items = "".join(
+        f"<li><b>{m.symbol}</b> {_html(m.says)}<small>Source: {_html(m.source)}</small></li>"
+        for m in sorted(unique, key=lambda m: m.number)
+    )
+    st.markdown(
+        f'<ul class="lab-markers" aria-label="{MARKERS_LABEL}: what Airflow 3.3 does instead">{items}</ul>',
+        unsafe_allow_html=True,
+    )
+
+
+def sym(text: str, markers) -> str:
+    return fidelity.with_symbols(text, tuple(markers))
+
 
 CSS = f"""
 <style>
@@ -46,6 +71,10 @@ CSS = f"""
 .lab-table tr.pending > * {{ font-style: italic; }}
 .lab-table tr[aria-current] > * {{ font-weight: bold; }}
 .lab-table tr[aria-current] > :first-child {{ box-shadow: inset 5px 0 0 currentColor; }}
+.lab-markers {{ list-style: none; padding-left: 0; margin: .3rem 0 .6rem; font-size: .85rem; }}
+.lab-markers li {{ border-left: 3px solid #b26a00; padding: .15rem .5rem; margin-bottom: .3rem; }}
+.lab-markers small {{ display: block; opacity: .85; overflow-wrap: anywhere; }}
+.lab-log {{ font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }}
 /* Contrast of at least 4.5:1 in both themes: captions take the text colour, softened; code keywords. */
 [data-testid="stCaptionContainer"], [data-has-shortcut="true"] kbd {{ color: inherit !important; opacity: .8; }}
 [data-testid="stCode"] .token.keyword {{ color: #0b5cad; }}
@@ -72,21 +101,23 @@ def show_flow(trace: Trace, step: int, graphviz: bool = False) -> None:
         st.graphviz_chart(flow_graph(trace, step), alt=describe(trace, step), width="content")
     else:  # st.html's sanitiser strips inline SVG; markdown keeps it (its text is the lesson's, escaped)
         st.markdown(flow_svg(trace, step), unsafe_allow_html=True)
-    legend = " · ".join(f"{sym} {words}" for sym, _, _, words, _ in STATES.values())
+    legend = " · ".join(f"{symbol} {words}" for symbol, _, _, words, _ in STATES.values())
     st.caption(f"{legend} — the current node has a double border. {trace.lesson['flow_caption']}")
+    show_markers(m for node in trace.lesson["flow"] for m in fidelity.at(f"flow.{node['id']}"))
 
 
 def show_step_card(trace: Trace, step: int) -> None:
     s = trace.step(step)
+    marks = step_markers(trace, step)
     failed = " failed" if s.failed else ""
     status = "✗ Failed" if s.failed else "▶ Now"
     st.html(
         f"""<div class="lab-card{failed}" role="group" aria-label="Step {s.number}">
 <b>{status} — Step {s.number}</b><br>
-<b>Action:</b> {_html(s.action)}<br>
+<b>Action:</b> {_html(sym(s.action, marks.get("action", ())))}<br>
 <b>Connection ID Used:</b> <code>{_html(s.conn_id or "N/A")}</code><br>
-<b>Airflow Internal State:</b> {_html(s.internal_state)}<br>
-<b>Result:</b> {_html(s.result)}</div>"""
+<b>Airflow Internal State:</b> {_html(sym(s.internal_state, marks.get("state", ())))}<br>
+<b>Result:</b> {_html(sym(s.result, marks.get("result", ())))}</div>"""
     )
 
 
@@ -104,17 +135,18 @@ def show_airflow_notes(trace: Trace, step: int) -> None:
         with st.expander("In real Airflow 3"):
             for note in notes:
                 st.markdown(" ".join(note["text"].split()))
-                quote = f": “{note['quote']}”" if note.get("quote") else ""
-                st.caption(f"Source: {note['source']}{quote}")
+                st.caption(f"Source: {note['package']}, {note['file']}: “{note['quote']}”")
 
 
 def show_variables(trace: Trace, step: int) -> None:
     """Each tracked variable's value after ``step`` (◆ when it changed at this step) and the object
     it holds, as one HTML list: no markdown, so a URL in a value is text, never a link."""
     changed = {v for v, _, _ in changes_at(trace, step)}
+    marks = step_markers(trace, step)
     items = []
     for variable in trace.variables:
         value = trace.value(variable, step)
+        value = value._replace(text=sym(value.text, marks.get(variable, ())))
         flag = " ◆ changed" if variable in changed else ""
         detail = value.detail if value.detail not in ("None", value.state) else ""
         small = f"<br><small><code>{_html(detail)}</code></small>" if detail else ""
@@ -158,28 +190,36 @@ def html_table(
     )
 
 
+COLUMN_FIELDS = {"Action": "action", "Airflow Internal State": "state", "Result": "result"}
+
+
 def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
     rows = process_rows(trace)
     versus = compare and trace.scenario_id != "lesson"  # a column that marks the rows unlike the lesson's
     changed = changed_steps(trace, server.current_trace("lesson")) if versus else set()
     headers = ["", *rows[0], *(["vs the lesson"] if versus else [])]
-    cells, classes = [], {}
+    cells, classes, used = [], {}, []
     for row, s in zip(rows, trace.steps):
         if hide_future and s.number > step:
             break
         state = step_state(trace, s.number, step)
         classes[len(cells)] = state
         extra = ["≠ changed from the lesson" if s.number in changed else ""] if versus else []
-        cells.append([mark(state), *(str(v) for v in row.values()), *extra])
+        row_marks = {c: fidelity.of_step(s, f) for c, f in COLUMN_FIELDS.items()}
+        used.extend(m for found in row_marks.values() for m in found)
+        values = [sym(str(v), row_marks.get(k, ())) for k, v in row.items()]
+        cells.append([mark(state), *values, *extra])
     caption = f"Process table of {len(trace.steps)} steps; step {step} is the current row."
     st.markdown(html_table(headers, cells, caption, classes, current_row=step - 1), unsafe_allow_html=True)
     lesson = trace.lesson
-    footer = (
-        lesson["table_footer_ok"]
-        if trace.succeeded
-        else lesson["table_footer_failed"].format(step=trace.failed_step.number, error=trace.failed_step.result)
-    )
+    if trace.succeeded:
+        footer_marks = fidelity.at("table_footer_ok")
+        footer = sym(lesson["table_footer_ok"], footer_marks)
+        used.extend(footer_marks)
+    else:
+        footer = lesson["table_footer_failed"].format(step=trace.failed_step.number, error=trace.failed_step.result)
     st.caption(f"💡 {footer}")
+    show_markers(used)
 
 
 def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True) -> None:
@@ -192,18 +232,23 @@ def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True
         else changed_tracker_cells(trace, server.current_trace("lesson"), every_step)
     )
     labels = [label for label, _ in tracker_columns(trace, every_step)]
-    rows = []
+    rows, used = [], []
+    index_of = dict(tracker_columns(trace, every_step))
     for variable, row in values.items():
         cells = [str(variable)]
         for label in labels:
             flags = ("◆ " if label in changed[variable] else "") + ("≠ " if label in differs.get(variable, ()) else "")
-            cells.append(flags + row[label])
+            state = trace.value(variable, index_of[label]).state
+            marks = () if row[label] == trace.lesson["unchanged"] else fidelity.at(f"variables.{variable.name}.{state}")
+            used.extend(marks)
+            cells.append(flags + sym(row[label], marks))
         rows.append(cells)
     headers = ["Variable", *(f"▶ {c}" if c == current else c for c in labels)]
     caption = f"Variable tracker; the column for step {step} is {current}."
     st.markdown(html_table(headers, rows, caption, current_col=labels.index(current) + 1), unsafe_allow_html=True)
     legend = "▶ the column for the current step · ◆ the value changed since the previous column"
     st.caption(legend + (" · ≠ changed from the lesson" if differs else ""))
+    show_markers(used)
 
 
 def show_scenario(trace: Trace, step: int) -> None:
@@ -232,10 +277,24 @@ def walkthrough(trace: Trace, step: int) -> None:
     with right:
         show_step_card(trace, step)
         show_narration(trace, step)
+        show_markers(m for found in step_markers(trace, step).values() for m in found)
         show_airflow_notes(trace, step)
         st.markdown("#### Tracked variables")
         show_variables(trace, step)
+        show_task_log(trace, step)
     st.page_link("pages/process_table.py", label="The whole run in a table", icon="📋")
+
+
+def show_task_log(trace: Trace, step: int) -> None:
+    """The task log lines a learner would read so far (the airflow3 run records them), masked."""
+    if not any(s.raw_facts.get("log") for s in trace.steps):
+        return
+    lines = log_lines(trace, step) or ["(nothing logged yet)"]
+    st.markdown("#### Task log")
+    st.markdown(
+        f'<pre class="lab-log" role="log" aria-label="Task log after step {step}">{_html(chr(10).join(lines))}</pre>',
+        unsafe_allow_html=True,
+    )
 
 
 def _html(text: str) -> str:

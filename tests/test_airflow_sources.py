@@ -11,16 +11,18 @@ import zipfile
 
 import pytest
 
-from engine.lessons import airflow_notes
+from engine.fidelity import places_in
+from engine.lessons import airflow_notes, lesson, simplifications
 from tests.real_airflow import VENV, need_real_airflow
 
 pytestmark = pytest.mark.airflow
-QUOTED = [note for notes in airflow_notes().values() for note in notes if note.get("quote")]
+# Every note and every marker of a simplification: the schema makes package, file and quote required.
+QUOTED = [note for notes in airflow_notes().values() for note in notes] + simplifications()
 
 
 def source_text(package: str, path: str) -> str:
     name, _, version = package.partition(" ")
-    if name.startswith("apache-airflow-providers-"):
+    if name.startswith("apache-airflow-providers-") or name == "google-auth":  # wheels fetched by .ci/airflow-venv
         wheel = next((VENV / "providers").glob(f"{name.replace('-', '_')}-{version}-*.whl"), None)
         assert wheel is not None, f"no wheel of {package} in {VENV / 'providers'}"
         with zipfile.ZipFile(wheel) as archive:
@@ -31,7 +33,19 @@ def source_text(package: str, path: str) -> str:
 
 
 def test_there_are_quoted_notes():
-    assert QUOTED
+    assert len(QUOTED) >= 20
+
+
+def test_every_marker_names_a_place_the_lesson_has():
+    places = places_in(lesson())
+    assert not [(s["id"], p) for s in simplifications() for p in s["marks"] if p not in places]
+
+
+def test_a_changed_quote_is_not_found():
+    """The check can fail: one character off and the quote is no longer in the file."""
+    need_real_airflow()
+    note = QUOTED[0]
+    assert note["quote"] + "!" not in source_text(note["package"], note["file"])
 
 
 @pytest.mark.parametrize("note", QUOTED, ids=[n["quote"][:40] for n in QUOTED])

@@ -10,7 +10,8 @@ from engine.secrets import ConnectionNotFound, default_backends, resolve_connect
 
 def test_metadata_db_answers_when_no_env_var(lesson_store):
     res = resolve_connection("my_gcp_conn", default_backends(lesson_store, {}))
-    assert res.source == "metastore" and res.where == "metadata DB"
+    # a task reads it through the API server, which reads the metadata DB
+    assert res.source == "metastore" and res.where == "metadata DB (read by the API server)"
     assert [lk.found for lk in res.lookups] == [False, True]
 
 
@@ -37,7 +38,10 @@ def test_missing_conn_id_raises_airflows_words(store):
     with pytest.raises(ConnectionNotFound) as info:
         resolve_connection("my_gcp_conn", default_backends(store, {}))
     assert str(info.value) == "The conn_id `my_gcp_conn` isn't defined"
-    assert [lk.where for lk in info.value.lookups] == ["AIRFLOW_CONN_MY_GCP_CONN", "metadata DB"]
+    assert [lk.where for lk in info.value.lookups] == [
+        "AIRFLOW_CONN_MY_GCP_CONN",
+        "metadata DB (read by the API server)",
+    ]
 
 
 def test_a_broken_env_var_is_skipped_like_airflow_does(lesson_store):
