@@ -22,6 +22,6 @@ st.code("\n".join(marked), language="python", line_numbers=True)
 st.markdown(trace.lesson["sample_caption"].format(conn_id=task.conn_id))
 st.markdown(
     f"At run time the task asks Airflow for `{task.conn_id}` (step "
-    f"{trace.first('request_connection').number}); `{task.conn_arg}` is the argument "
-    f"`{task.operator}` reads it from."
+    f"{trace.standing_for('request_connection').number}), when `{task.operator}.execute()` builds its "
+    f"hook; `{task.conn_arg}` is the argument it reads the conn_id from."
 )

@@ -2,18 +2,22 @@
 
 import streamlit as st
 
-from engine.views import in_this_run
+from engine import fidelity
+from engine.views import in_this_run, lesson_kind
 from lab_ui import frame
+from lab_ui.panels import show_markers, sym
 from lab_ui.stepping import stepped
 
 frame.require()
 
 
 def render(trace, step):
-    kind = trace.step(step).kind
-    parts = []
-    for sentence in trace.lesson["transcript"]:
-        text = " ".join(sentence["text"].split())
+    kind = lesson_kind(trace, trace.step(step))
+    parts, used = [], []
+    for i, sentence in enumerate(trace.lesson["transcript"]):
+        marks = fidelity.at(f"transcript.{i}")
+        used.extend(marks)
+        text = sym(" ".join(sentence["text"].split()), marks)
         target, status = in_this_run(trace, sentence["step_kind"])
         if status == "missing":
             text = f"~~{text}~~ *(not in this run)*"
@@ -22,6 +26,7 @@ def render(trace, step):
         parts.append(f"**▶ :blue-background[{text}]**" if sentence["step_kind"] == kind else text)
     st.markdown(" ".join(parts))
     st.caption("▶ the sentence about the current step · ~~struck through~~: what this run never got to")
+    show_markers(used)
 
 
 stepped(render)

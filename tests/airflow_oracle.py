@@ -104,7 +104,44 @@ def api_response(fields: dict) -> dict:
     return {"password": data["password"], "extra": data["extra"]}
 
 
+def mask_lines(secrets: list[str], lines: list[str]) -> list[str]:
+    """Log lines as a task's log shows them once the secrets are registered with the masker
+    (what ``_mask_connection_secrets`` does with a connection's password and extra)."""
+    from airflow._shared import secrets_masker
+
+    secrets_masker.reset_secrets_masker()
+    for secret in secrets:
+        secrets_masker.mask_secret(secret)
+    return [secrets_masker.redact(line) for line in lines]
+
+
+def chains() -> dict:
+    from airflow.sdk.execution_time import secrets
+
+    short = lambda paths: [p.rsplit(".", 1)[1] for p in paths]  # noqa: E731
+    return {
+        "worker": short(secrets.DEFAULT_SECRETS_SEARCH_PATH_WORKERS),
+        "server": short(secrets._SERVER_DEFAULT_SECRETS_SEARCH_PATH),
+    }
+
+
+def task_states() -> list[str]:
+    from airflow.utils.state import TaskInstanceState
+
+    return [state.value for state in TaskInstanceState]
+
+
+def test_connection_default() -> str:
+    from airflow.configuration import conf
+
+    return conf.get_default_value("core", "test_connection")
+
+
 OPERATIONS = {
+    "mask_lines": lambda r: mask_lines(r["secrets"], r["lines"]),
+    "chains": lambda r: chains(),
+    "task_states": lambda r: task_states(),
+    "test_connection_default": lambda r: test_connection_default(),
     "models_from_uri": lambda r: fields_of(Connection(conn_id=r.get("conn_id"), uri=r["uri"])),
     "task_from_uri": lambda r: fields_of(TaskConnection.from_uri(r["uri"], conn_id=r.get("conn_id") or "c")),
     "models_get_uri": lambda r: models_conn(r["fields"]).get_uri(),

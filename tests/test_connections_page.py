@@ -163,7 +163,7 @@ def test_test_runs_the_types_simulated_hook():
     at.selectbox(key="test_pick").set_value("my_gcp_conn").run()
     at.button(key="test_run").click().run()
     assert any("built credentials from the service account keyfile_dict" in s.value for s in at.success)
-    assert any("test_connection = Disabled" in i.value for i in at.info)
+    assert any("`Disabled`" in i.value and "`Hidden`" in i.value and "2.7.0" in i.value for i in at.info)
     add(at, "broken_gcp", "google_cloud_platform", **{"extra.keyfile_dict": '{"client_email": "a@b"}'})
     at.selectbox(key="test_pick").set_value("broken_gcp").run()
     at.button(key="test_run").click().run()

@@ -1,0 +1,299 @@
+"""The run along Airflow 3.3's own path (scenario ``airflow3``), the hooks' real orders, and the
+markers on the lesson's simplifications, checked against what Airflow's code says.
+
+Where a claim is about Airflow itself (the worker's chain, the task states, what the log masker
+prints), the expected value comes from the real Airflow 3.3.2 in ``.venv-airflow`` (the
+``airflow`` fixture), never from the lab.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import fidelity
+from engine.connection import Connection
+from engine.dag import read_dag
+from engine.lessons import scenario, seed_connections
+from engine.quiz import reference_trace
+from engine.secrets import FixedConnections, default_backends
+from engine.simulator import run, run_scenario
+from engine.views import log_lines
+
+SECRETS = [  # every practice secret the seed holds, in the forms a page or a log could show
+    seed_connections()["my_aws_conn"]["password"],
+    "PRACTICE-ONLY-NOT-A-REAL-KEY",
+]
+
+
+def kinds(trace):
+    return [s.kind for s in trace.steps]
+
+
+def states(trace, variable):
+    return [trace.value(variable, n).state for n in range(len(trace.steps) + 1)]
+
+
+def real_run(source: str, connections: dict | None = None, env: dict | None = None, cloud: dict | None = None):
+    store = FixedConnections(seed_connections() if connections is None else connections)
+    return run(read_dag(source), default_backends(store, env or {}), cloud or {}, "airflow3", path="airflow3")
+
+
+def dag_with(operator: str, conn_arg: str, conn_id: str) -> str:
+    return f"with DAG('d') as dag:\n    {operator}(task_id='t', {conn_arg}='{conn_id}')\n"
+
+
+# -- the airflow3 run ------------------------------------------------------------------------------
+def test_the_airflow3_run_follows_the_steps_the_issue_lists():
+    trace = reference_trace("airflow3")
+    assert kinds(trace) == [
+        "dag_start",
+        "supervisor_start",
+        "hook_built",
+        "worker_chain",
+        "execution_api",
+        "api_server_chain",
+        "values_in_task",
+        "credentials_built",
+        "client_created",
+        "token_fetched",
+        "job_submitted",
+        "task_success",
+        "process_exit",
+        "dag_end",
+    ]
+    assert trace.succeeded
+
+
+def test_the_password_row_follows_the_secret_and_the_client_is_never_closed():
+    trace = reference_trace("airflow3")
+    password = states(trace, "password")
+    # encrypted at rest → decrypted in the API server → in the task (masked) → gone with the process
+    assert list(dict.fromkeys(password)) == ["at_rest", "api_server", "in_task", "freed"]
+    assert password[6] == "api_server" and password[7] == "in_task"
+    session = states(trace, "session")
+    assert "closed" not in session  # nothing closes it
+    assert session[9] == "open" and session[10] == "token"  # the token comes with the first request
+    assert session[12] == "token" and session[13] == "released"  # still there after success; freed at exit
+
+
+def test_task_status_uses_only_airflows_task_states(airflow):
+    real = set(airflow.ask("task_states")["ok"])
+    trace = reference_trace("airflow3")
+    used = set(states(trace, "task_status"))
+    assert used == {"queued", "running", "success"} and used <= real
+    # the lesson's words that are no Airflow state are exactly the ones marked
+    lesson_states = set(trace.lesson["variables"]["task_status"])
+    invented = lesson_states - real - {"not_started"}
+    assert invented == {"waiting_for_connection", "completed"}
+    assert all(fidelity.at(f"variables.task_status.{state}") for state in invented)
+
+
+def test_the_worker_and_server_chains_are_airflows(airflow):
+    real = airflow.ask("chains")["ok"]
+    assert real == {
+        "worker": ["EnvironmentVariablesBackend", "ExecutionAPISecretsBackend"],
+        "server": ["EnvironmentVariablesBackend", "MetastoreBackend"],
+    }
+    trace = reference_trace("airflow3")
+    worker = trace.step(4).internal_state
+    assert worker.index("AIRFLOW_CONN_MY_GCP_CONN") < worker.index("Execution API")
+    server = trace.step(6).internal_state
+    assert server.index("AIRFLOW_CONN_MY_GCP_CONN") < server.index("metadata DB")
+
+
+def test_the_task_log_is_what_airflows_masker_prints(airflow):
+    """The AWS DAG along the real path: its log, masked by the lab, equals the same lines masked
+    by Airflow's own secrets masker once the connection's password and extra are registered."""
+    trace = real_run(dag_with("S3CreateObjectOperator", "aws_conn_id", "my_aws_conn"))
+    raw = [line for s in trace.steps for line in s.raw_facts.get("log", ())]
+    conn = Connection(conn_id="my_aws_conn", **seed_connections()["my_aws_conn"])
+    expected = airflow.ask("mask_lines", secrets=[conn.password, conn.extra], lines=raw)["ok"]
+    shown = log_lines(trace, len(trace.steps))
+    assert shown == expected
+    assert any("***" in line for line in shown) and not any(s in "\n".join(shown) for s in SECRETS)
+
+
+def test_the_lessons_log_shows_no_secret_and_the_job_id():
+    trace = reference_trace("airflow3")
+    text = "\n".join(log_lines(trace, len(trace.steps)))
+    assert not any(secret in text for secret in SECRETS)
+    assert "print(conn.extra) -> ***" in text
+    assert "Inserting job airflow_example_dag_bq_task_" in text
+    assert log_lines(trace, 1) == []  # nothing is logged before the task starts
+
+
+def test_an_env_var_connection_skips_the_api_server():
+    env = {
+        "AIRFLOW_CONN_MY_GCP_CONN": json.dumps({"conn_type": "google_cloud_platform", "extra": {"key_path": "/k.json"}})
+    }
+    trace = real_run(scenario("lesson").dag_source, env=env)
+    assert "execution_api" not in kinds(trace) and "api_server_chain" not in kinds(trace)
+    assert states(trace, "password")[4] == "in_env"
+    assert trace.succeeded
+
+
+def test_a_missing_conn_id_fails_when_the_api_server_answers_404():
+    trace = real_run(dag_with("BigQueryInsertJobOperator", "gcp_conn_id", "nope"))
+    failed = trace.failed_step
+    assert failed.kind == "api_server_chain" and failed.result == "The conn_id `nope` isn't defined"
+    assert kinds(trace)[-3:] == ["task_failed", "process_exit", "dag_end"]
+    assert trace.value("task_status", len(trace.steps)).state == "failed"
+
+
+def test_a_missing_aws_conn_id_switches_to_empty_and_fails_at_the_first_request():
+    trace = real_run(dag_with("S3CreateObjectOperator", "aws_conn_id", "nope"))
+    assert trace.first("api_server_chain").outcome == "not_found"
+    assert "switching to empty" in trace.first("values_in_task").result
+    failed = trace.failed_step
+    assert (failed.kind, failed.error_type, failed.error) == (
+        "token_fetched",
+        "NoCredentialsError",
+        "Unable to locate credentials",
+    )
+
+
+def test_rejected_credentials_fail_at_the_first_request_in_both_runs(lesson_store):
+    rejected = scenario("credentials_rejected").cloud
+    trace = real_run(scenario("lesson").dag_source, cloud=rejected)
+    assert trace.failed_step.kind == "token_fetched" and trace.failed_step.error_type == "RefreshError"
+    assert trace.first("client_created").outcome == "ok"  # the client was built without error
+    lesson_path = run_scenario(scenario("credentials_rejected"), lesson_store)
+    assert (lesson_path.failed_step.number, lesson_path.failed_step.kind) == (4, "api_call")
+
+
+# -- the hooks, in the providers' orders and words -------------------------------------------------
+def lesson_run(store, conn_type: str, dag: str, cloud: dict | None = None, **fields):
+    store.add(Connection(conn_id="c", conn_type=conn_type, **fields))
+    return run(read_dag(dag), default_backends(store, {}), cloud or {})
+
+
+GOOGLE_DAG = dag_with("BigQueryInsertJobOperator", "gcp_conn_id", "c")
+AWS_DAG = dag_with("S3CreateObjectOperator", "aws_conn_id", "c")
+AZURE_DAG = dag_with("LocalFilesystemToWasbOperator", "wasb_conn_id", "c")
+
+
+def test_google_key_options_are_mutually_exclusive_in_airflows_words(store):
+    trace = lesson_run(
+        store, "google_cloud_platform", GOOGLE_DAG, extra={"key_path": "/k.json", "credential_config_file": "/c.json"}
+    )
+    assert trace.failed_step.result == (
+        "AirflowException: The `keyfile_dict`, `key_path`, `credential_config_file`, `is_anonymous` and "
+        "`key_secret_name` fields are all mutually exclusive. Received options: ['key_path', "
+        "'credential_config_file']. Please provide only one value."
+    )
+
+
+def test_a_credential_config_file_connection_works(store):
+    config = {
+        "type": "external_account",
+        "audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q",
+    }
+    trace = lesson_run(
+        store, "google_cloud_platform", GOOGLE_DAG, extra={"credential_config_file": json.dumps(config), "project": "p"}
+    )
+    assert trace.succeeded
+    assert "workload identity federation" in trace.first("create_session").facts["credential_source"]
+
+
+def test_a_google_connection_with_no_key_uses_the_workers_identity_when_it_has_one(store):
+    adc = {"adc": {"principal": "worker@ops.iam.gserviceaccount.com", "project": "ops"}}
+    trace = lesson_run(store, "google_cloud_platform", GOOGLE_DAG, cloud=adc, extra={})
+    assert trace.succeeded
+    step = trace.first("create_session")
+    assert step.facts["principal"] == "worker@ops.iam.gserviceaccount.com" and step.facts["project"] == "ops"
+    without = run(read_dag(GOOGLE_DAG), default_backends(store, {}), {})  # the same connection, no ADC
+    assert without.failed_step.error_type == "DefaultCredentialsError"
+    assert without.failed_step.error.startswith("Your default credentials were not found.")
+
+
+def test_the_no_key_scenario_succeeds_as_the_worker():
+    trace = reference_trace("no_key_uses_adc")
+    assert trace.succeeded
+    assert "airflow-worker@ops-shared-project" in trace.step(3).narration
+    assert "ops-shared-project" in trace.step(3).facts["target"]
+
+
+def test_aws_takes_login_and_password_only_as_a_pair(store):
+    trace = lesson_run(
+        store,
+        "aws",
+        AWS_DAG,
+        login="AKIAONLYLOGIN",
+        extra={"aws_access_key_id": "AKIAEXTRA", "aws_secret_access_key": "s"},
+    )
+    step = trace.first("create_session")
+    assert step.facts["credential_source"] == "access key pair from extra"
+    assert step.raw_facts["principal"] == "AKIAEXTRA"
+    assert "region" in step.facts["target"] or step.facts["target"] == "no region set"
+
+
+def test_aws_with_a_login_and_no_secret_uses_boto3s_chain_and_fails_at_the_first_request(store):
+    trace = lesson_run(store, "aws", AWS_DAG, login="AKIAONLYLOGIN")
+    assert trace.first("create_session").outcome == "ok"  # no "secret is missing" error: Airflow raises none
+    assert (trace.failed_step.kind, trace.failed_step.error) == ("api_call", "Unable to locate credentials")
+
+
+@pytest.mark.parametrize(
+    "fields, source",
+    [
+        (
+            {"password": "k", "extra": {"connection_string": "AccountName=a;AccountKey=b", "sas_token": "s"}},
+            "connection string",
+        ),
+        (
+            {"login": "app", "password": "secret", "extra": {"tenant_id": "t"}},
+            "service principal (ClientSecretCredential)",
+        ),
+        ({"login": "acct", "password": "k", "extra": {"sas_token": "sv=1&sig=x"}}, "SAS token"),
+        (
+            {"login": "acct", "password": "k", "extra": {"shared_access_key": "x", "sas_token": "s"}},
+            "shared access key from extra",
+        ),
+        ({"login": "acct", "password": "k", "extra": {"account_key": "x"}}, "shared account key (password)"),
+        ({"login": "acct", "extra": {"account_key": "x"}}, "account key from extra"),
+        ({"login": "acct"}, "DefaultAzureCredential"),
+    ],
+)
+def test_wasb_tries_credentials_in_get_conns_order(store, fields, source):
+    trace = lesson_run(store, "wasb", AZURE_DAG, **fields)
+    assert trace.first("create_session").facts["credential_source"] == source
+
+
+def test_default_azure_credential_fails_at_the_first_request(store):
+    trace = lesson_run(store, "wasb", AZURE_DAG, login="acct")
+    assert (trace.failed_step.kind, trace.failed_step.error_type) == ("api_call", "ClientAuthenticationError")
+
+
+def test_only_bigquery_answers_with_a_job_id(lesson_store):
+    s3 = run_scenario(scenario("aws_s3"), lesson_store)
+    assert "no job id" in s3.first("api_call").facts["answer"]
+    assert fidelity.of_step(s3.first("api_call"), "result")  # "Cloud job started" carries its marker
+
+
+# -- the markers ---------------------------------------------------------------------------------------
+def test_the_lessons_closing_words_carry_the_never_closed_marker():
+    trace = reference_trace("lesson")
+    marker = fidelity.at("variables.session.closed")[0]
+    assert marker.id == "never_closed"
+    assert marker in fidelity.of_step(trace.step(5), "state") and marker in fidelity.of_step(trace.step(5), "result")
+    assert "Nothing closes the client" in marker.says
+
+
+def test_the_lesson_keeps_its_words_word_for_word():
+    trace = reference_trace("lesson")
+    assert [(s.action, s.internal_state, s.result) for s in trace.steps][4] == (
+        "Task completes",
+        "Session closed",
+        "Resources freed",
+    )
+    assert trace.step(2).internal_state == "Fetch connection details from Airflow metadata DB"
+    assert fidelity.of_step(trace.step(2), "state")[0].id == "task_never_reads_db"
+
+
+def test_the_test_connection_note_matches_airflows_default(airflow):
+    from engine.lessons import connection_test_note
+
+    default = airflow.ask("test_connection_default")["ok"]
+    assert default == "Disabled" and f"`{default}`" in connection_test_note()
