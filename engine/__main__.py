@@ -34,7 +34,7 @@ from engine.simulator import run_scenario
 from engine.store import open_store
 from engine.transfer import export_text, file_format_of, parse_text
 from engine.uri import masked_uri
-from engine.views import process_rows, process_table, tracker_values, variable_tracker
+from engine.views import marked_words, process_rows, process_table, tracker_values, variable_tracker
 
 
 def open_lab_store():
@@ -58,6 +58,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             "succeeded": trace.succeeded,
             "process_table": process_rows(trace),
             "variable_tracker": tracker_values(trace, every_step=args.every_step),
+            "simplifications": [
+                {"where": where, "words": words, "marker": m.symbol, "airflow_3_3": m.says, "source": m.source}
+                for where, words, m in marked_words(trace, args.every_step)
+            ],
         }
         print(json.dumps(payload, indent=2, ensure_ascii=False))
         return 0
@@ -67,6 +71,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(process_table(trace).to_string(index=False))
     print("\nVariable tracker")
     print(variable_tracker(trace, every_step=args.every_step).to_string())
+    marked = marked_words(trace, args.every_step)
+    if marked:
+        print("\nWhere the lesson's words simplify Airflow 3.3")
+        for where, words, m in marked:
+            print(f"  {m.symbol} {where}: “{words}”")
+        for m in dict.fromkeys(m for _, _, m in marked):
+            print(f"\n{m.sentence}\n   Source: {m.source}")
     return 0
 
 

@@ -195,16 +195,17 @@ class GoogleCloudHook(SimulatedHook):
         if keyfile_dict:
             if not isinstance(keyfile_dict, dict):
                 raise HookError("Invalid key JSON.")
-            if "private_key" not in keyfile_dict:
-                raise HookError("'private_key'", "KeyError")
+            # google-auth's service-account loader: required fields first, then the private key
             missing = [f for f in ("client_email", "token_uri") if f not in keyfile_dict]
             if missing:
                 raise HookError(
                     f"Service account info was not in the expected format, missing fields {', '.join(missing)}.",
                     "MalformedError",
                 )
-            if "-----BEGIN" not in str(keyfile_dict["private_key"]):
-                raise HookError("No key could be detected.", "ValueError")
+            if "private_key" not in keyfile_dict:
+                raise HookError("The private_key field was not found in the service account info.", "MalformedError")
+            if "-----BEGIN" not in str(keyfile_dict["private_key"]):  # cryptography cannot load it
+                raise HookError("Could not deserialize key data.", "ValueError")
             return Credentials(
                 "service account keyfile_dict", keyfile_dict["client_email"], project or keyfile_dict.get("project_id")
             )

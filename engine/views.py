@@ -210,6 +210,28 @@ def step_markers(trace: Trace, step: int) -> dict[str, tuple]:
     return {k: v for k, v in found.items() if v}
 
 
+TABLE_FIELDS = {"Action": "action", "Airflow Internal State": "internal_state", "Result": "result"}
+
+
+def marked_words(trace: Trace, every_step: bool = False) -> list[tuple[str, str, fidelity.Marker]]:
+    """(where, the lesson's words, marker) for each table cell and tracker value of the run whose
+    words simplify Airflow, in the order the tables show them (for the CLI and exports)."""
+    found = []
+    for step in trace.steps:
+        for column, attr in TABLE_FIELDS.items():
+            field_name = "state" if attr == "internal_state" else attr
+            found += [
+                (f"Step {step.number}, {column}", getattr(step, attr), m) for m in fidelity.of_step(step, field_name)
+            ]
+    columns = dict(tracker_columns(trace, every_step))
+    for variable, row in tracker_values(trace, every_step).items():
+        for label, words in row.items():
+            state = trace.value(variable, columns[label]).state
+            if words != trace.lesson["unchanged"]:
+                found += [(f"{variable}, {label}", words, m) for m in fidelity.at(f"variables.{variable.name}.{state}")]
+    return found
+
+
 def notes_for(step: Step) -> list[dict]:
     """The "in real Airflow 3" notes for a step: the general ones and its provider's."""
     provider = step.facts.get("provider")

@@ -74,7 +74,6 @@ CSS = f"""
 .lab-markers {{ list-style: none; padding-left: 0; margin: .3rem 0 .6rem; font-size: .85rem; }}
 .lab-markers li {{ border-left: 3px solid #b26a00; padding: .15rem .5rem; margin-bottom: .3rem; }}
 .lab-markers small {{ display: block; opacity: .85; overflow-wrap: anywhere; }}
-.lab-log {{ font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }}
 /* Contrast of at least 4.5:1 in both themes: captions take the text colour, softened; code keywords. */
 [data-testid="stCaptionContainer"], [data-has-shortcut="true"] kbd {{ color: inherit !important; opacity: .8; }}
 [data-testid="stCode"] .token.keyword {{ color: #0b5cad; }}
@@ -190,12 +189,18 @@ def html_table(
     )
 
 
+def comparable(trace: Trace) -> bool:
+    """Whether marking what differs from the lesson means anything: not for the lesson itself, nor
+    for the airflow3 run, whose steps are others than the lesson's."""
+    return trace.scenario_id != "lesson" and scenario(trace.scenario_id).path == "lesson"
+
+
 COLUMN_FIELDS = {"Action": "action", "Airflow Internal State": "state", "Result": "result"}
 
 
 def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
     rows = process_rows(trace)
-    versus = compare and trace.scenario_id != "lesson"  # a column that marks the rows unlike the lesson's
+    versus = compare and comparable(trace)  # a column that marks the rows unlike the lesson's
     changed = changed_steps(trace, server.current_trace("lesson")) if versus else set()
     headers = ["", *rows[0], *(["vs the lesson"] if versus else [])]
     cells, classes, used = [], {}, []
@@ -228,7 +233,7 @@ def show_tracker(trace: Trace, step: int, every_step: bool, compare: bool = True
     current = column_for_step(trace, step, every_step)
     differs = (
         {}
-        if not compare or trace.scenario_id == "lesson"
+        if not compare or not comparable(trace)
         else changed_tracker_cells(trace, server.current_trace("lesson"), every_step)
     )
     labels = [label for label, _ in tracker_columns(trace, every_step)]
@@ -291,10 +296,8 @@ def show_task_log(trace: Trace, step: int) -> None:
         return
     lines = log_lines(trace, step) or ["(nothing logged yet)"]
     st.markdown("#### Task log")
-    st.markdown(
-        f'<pre class="lab-log" role="log" aria-label="Task log after step {step}">{_html(chr(10).join(lines))}</pre>',
-        unsafe_allow_html=True,
-    )
+    st.caption("What the task's log shows so far, with every registered secret as ***.")
+    st.code("\n".join(lines), language=None, wrap_lines=True)
 
 
 def _html(text: str) -> str:

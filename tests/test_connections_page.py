@@ -167,7 +167,7 @@ def test_test_runs_the_types_simulated_hook():
     add(at, "broken_gcp", "google_cloud_platform", **{"extra.keyfile_dict": '{"client_email": "a@b"}'})
     at.selectbox(key="test_pick").set_value("broken_gcp").run()
     at.button(key="test_run").click().run()
-    assert any("KeyError: 'private_key'" in e.value for e in at.error)
+    assert any("MalformedError: The private_key field was not found" in e.value for e in at.error)
 
 
 def test_what_is_stored_shows_tokens_beside_the_masked_view():

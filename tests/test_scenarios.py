@@ -55,7 +55,7 @@ EXPECTED = {
     "malformed_connection": (
         3,
         "create_session",
-        "KeyError",
+        "MalformedError",
         ["absent"] * 6,  # no session ever existed: nothing is released
     ),
     # The client is built without a network call; Google refuses the key at the first request.

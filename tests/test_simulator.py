@@ -169,7 +169,16 @@ def test_env_var_answers_before_the_metadata_db(lesson_store):
     "extra, error_type, words",
     [
         ({"keyfile_dict": "{not json"}, "AirflowException", "Invalid key JSON."),
-        ({"keyfile_dict": json.dumps({"client_email": "a@b", "token_uri": "t"})}, "KeyError", "'private_key'"),
+        (
+            {"keyfile_dict": json.dumps({"client_email": "a@b", "token_uri": "t"})},
+            "MalformedError",
+            "The private_key field was not found in the service account info.",
+        ),
+        (
+            {"keyfile_dict": json.dumps({"private_key": "k"})},
+            "MalformedError",
+            "missing fields client_email, token_uri",
+        ),
         ({"key_path": "/k.p12"}, "AirflowException", "Legacy P12 key file are not supported"),
         ({"key_path": "/k.json", "keyfile_dict": '{"a": 1}'}, "AirflowException", "mutually exclusive"),
         ({}, "DefaultCredentialsError", "default credentials were not found"),
