@@ -101,8 +101,11 @@ def show_flow(trace: Trace, step: int, graphviz: bool = False) -> None:
     else:  # st.html's sanitiser strips inline SVG; markdown keeps it (its text is the lesson's, escaped)
         st.markdown(flow_svg(trace, step), unsafe_allow_html=True)
     legend = " · ".join(f"{symbol} {words}" for symbol, _, _, words, _ in STATES.values())
-    st.caption(f"{legend} — the current node has a double border. {trace.lesson['flow_caption']}")
-    show_markers(m for node in trace.lesson["flow"] for m in fidelity.at(f"flow.{node['id']}"))
+    caption = sym(trace.lesson["flow_caption"], fidelity.at("flow_caption"))
+    st.caption(f"{legend} — the current node has a double border. {caption}")
+    show_markers(
+        m for place in ["flow_caption", *(f"flow.{n['id']}" for n in trace.lesson["flow"])] for m in fidelity.at(place)
+    )
 
 
 def show_step_card(trace: Trace, step: int) -> None:

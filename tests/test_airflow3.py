@@ -297,3 +297,39 @@ def test_the_test_connection_note_matches_airflows_default(airflow):
 
     default = airflow.ask("test_connection_default")["ok"]
     assert default == "Disabled" and f"`{default}`" in connection_test_note()
+
+
+def test_the_cli_lists_where_the_lessons_words_simplify(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    def simplifications(scenario_id):
+        env = {**os.environ, "LAB_HOME": str(tmp_path)}
+        out = subprocess.run(
+            [sys.executable, "-m", "engine", "run", "--scenario", scenario_id, "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        return json.loads(out.stdout)["simplifications"]
+
+    lesson = {(s["where"], s["words"], s["marker"]) for s in simplifications("lesson")}
+    assert ("Step 5, Airflow Internal State", "Session closed", "⚑1") in lesson
+    assert ("task_status, After Step 2", "Waiting for connection", "⚑4") in lesson
+    assert not [s for s in simplifications("airflow3") if s["marker"] in ("⚑1", "⚑2", "⚑4")]
+
+
+def test_the_airflow3_run_never_says_what_airflow_does_not_do():
+    trace = reference_trace("airflow3")
+    said = " ".join(f"{s.action} {s.internal_state} {s.result} {s.narration}" for s in trace.steps) + " ".join(
+        trace.value(v, n).text for v in trace.variables for n in range(len(trace.steps) + 1)
+    )
+    for claim in (
+        "Session closed",
+        "Waiting for connection",
+        "Completed",
+        "Fetch connection details from Airflow metadata DB",
+    ):
+        assert claim not in said

@@ -164,7 +164,9 @@ def test_test_runs_the_types_simulated_hook():
     at.button(key="test_run").click().run()
     assert any("built credentials from the service account keyfile_dict" in s.value for s in at.success)
     assert any("`Disabled`" in i.value and "`Hidden`" in i.value and "2.7.0" in i.value for i in at.info)
-    add(at, "broken_gcp", "google_cloud_platform", **{"extra.keyfile_dict": '{"client_email": "a@b", "token_uri": "t"}'})
+    add(
+        at, "broken_gcp", "google_cloud_platform", **{"extra.keyfile_dict": '{"client_email": "a@b", "token_uri": "t"}'}
+    )
     at.selectbox(key="test_pick").set_value("broken_gcp").run()
     at.button(key="test_run").click().run()
     assert any("MalformedError: The private_key field was not found" in e.value for e in at.error)
