@@ -217,6 +217,47 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_class(args: argparse.Namespace) -> int:
+    """An instructor's classes: create one (prints its code), list them, report on one."""
+    from engine.progress import ProgressStore, normalise_code, shown_code
+    from engine.quiz import questions
+    from engine.settings import database_url
+    from engine.table import make_engine
+    from engine.teaching import question_rows, report_csv, scenario_rows
+
+    progress = ProgressStore(make_engine(database_url()))
+    if args.action == "create":
+        code = progress.create_class(args.name)
+        print(f"Created class {args.name!r}: its code is {shown_code(code)}")
+    elif args.action == "list":
+        for code, name in progress.classes():
+            print(f"{shown_code(code)}  {name}")
+    elif args.action == "report":
+        code = normalise_code(args.code)
+        if progress.class_name(code) is None:
+            raise AirflowException(f"There is no class {shown_code(code)}.")
+        records = progress.class_records(code)
+        bank = questions()
+        per_question, per_scenario = question_rows(records, bank), scenario_rows(records, bank)
+        if args.csv:
+            print(report_csv(per_question, per_scenario), end="")
+            return 0
+        print(f"{progress.class_name(code)} ({shown_code(code)}): {len(records)} learners\n")
+        for r in per_question:
+            share = "—" if r.first_try_share is None else f"{r.first_try_share:.0%}"
+            wrong = (
+                f"; most chosen wrong: {r.most_chosen_wrong} ({r.most_chosen_wrong_count})"
+                if r.most_chosen_wrong
+                else ""
+            )
+            print(f"{r.question_id:<8} answered {r.answered}/{r.learners}, right at first try {share}{wrong}")
+        print()
+        for r in per_scenario:
+            rest = f"{r.started - r.finished} started, {r.learners - r.started} not started"
+            print(f"{r.title}: {r.finished} answered all, {rest}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description="The Airflow connections lab engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -256,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.add_argument("--scenario", help="only this scenario's questions")
     quiz.add_argument("--format", choices=["json", "text"], default="text")
     quiz.set_defaults(func=cmd_quiz)
+
+    classes = sub.add_parser("class", help="create and follow a class (an instructor's tool)")
+    clsub = classes.add_subparsers(dest="action", required=True)
+    create = clsub.add_parser("create", help="create a class and print its code")
+    create.add_argument("name")
+    clsub.add_parser("list", help="list the classes and their codes")
+    report = clsub.add_parser("report", help="how a class is doing: per question and per scenario")
+    report.add_argument("code")
+    report.add_argument("--csv", action="store_true", help="print the report as CSV")
+    classes.set_defaults(func=cmd_class)
     return parser
 
 

@@ -22,6 +22,8 @@ from engine.table import (  # noqa: F401  (Base and make_engine stay importable 
     SECRET_FIELDS,
     Base,
     ConnectionRow,
+    SandboxOwner,
+    SandboxRow,
     StoredRow,
     check_lengths,
     make_engine,
@@ -38,13 +40,32 @@ class ConnectionStore:
 
     writes = 0  # commits by any store of this process: lets a reader skip re-reading unchanged rows
 
-    def __init__(self, engine: Engine, fernet: MultiFernet, key_origin: str = "LAB_FERNET_KEY"):
+    def __init__(
+        self, engine: Engine, fernet: MultiFernet, key_origin: str = "LAB_FERNET_KEY", owner: str | None = None
+    ):
         self.engine = engine
         self.fernet = fernet
         self.key_origin = key_origin
+        # The shared store (``connection``, the CLI's), or one learner's sandbox (``sandbox_connection``).
+        self.owner = owner
+        self.model = ConnectionRow if owner is None else SandboxRow
+        self.table = self.model.__table__
         self._sessions = sessionmaker(engine.execution_options(lab_write=True), expire_on_commit=False)
         self._reads = sessionmaker(engine, expire_on_commit=False)
         event.listen(self._sessions, "after_commit", _count_write)
+
+    def sandbox(self, owner: str) -> ConnectionStore:
+        """The same database and keys, scoped to one learner's own practice connections."""
+        if not owner or len(owner) > 100:
+            raise InvalidConnection("A sandbox needs an owner of 1 to 100 characters.")
+        return ConnectionStore(self.engine, self.fernet, self.key_origin, owner)
+
+    def _mine(self, query):
+        """``query`` limited to this store's rows (one owner's, in the sandbox table)."""
+        return query if self.owner is None else query.where(self.table.c.owner == self.owner)
+
+    def _new_row(self, conn_id: str):
+        return self.model(conn_id=conn_id) if self.owner is None else self.model(conn_id=conn_id, owner=self.owner)
 
     # -- encryption ----------------------------------------------------------------------
     def _encrypt(self, value: str | None) -> tuple[str | None, bool]:
@@ -83,7 +104,7 @@ class ConnectionStore:
     def check_key(self) -> None:
         """Refuse to write with a key that cannot read what is stored: the table would then hold
         tokens of two keys, and every reader with either key would fail on the other's rows."""
-        table = ConnectionRow.__table__
+        table = self.table
         query = (
             select(table.c.conn_id, table.c.password, table.c.is_encrypted, table.c.extra, table.c.is_extra_encrypted)
             .where((table.c.is_encrypted & table.c.password.is_not(None)) | table.c.is_extra_encrypted)
@@ -104,7 +125,7 @@ class ConnectionStore:
                 ) from None
 
     def has_encrypted_rows(self) -> bool:
-        table = ConnectionRow.__table__
+        table = self.table
         with self.engine.connect() as conn:
             return (
                 conn.execute(
@@ -116,20 +137,20 @@ class ConnectionStore:
     # -- reading -------------------------------------------------------------------------
     def get(self, conn_id: str) -> Connection | None:
         """The decrypted connection, or ``None`` when no row has this conn_id (one plain SELECT)."""
-        table = ConnectionRow.__table__
+        table = self.table
         with self.engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.conn_id == conn_id)).first()
+            row = conn.execute(self._mine(select(table).where(table.c.conn_id == conn_id))).first()
         return self._to_connection(row) if row else None
 
     def rows(self) -> list[StoredRow]:
         """Every row as stored, ordered by conn_id (no decryption, so a wrong key cannot fail it)."""
         with self._reads() as session:
-            rows = session.scalars(select(ConnectionRow).order_by(ConnectionRow.conn_id)).all()
+            rows = session.scalars(self._mine(select(self.model)).order_by(self.model.conn_id)).all()
             return [stored_row(r) for r in rows]
 
     def raw_row(self, conn_id: str) -> StoredRow | None:
         with self._reads() as session:
-            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
+            row = session.scalar(self._mine(select(self.model).where(self.model.conn_id == conn_id)))
             return stored_row(row) if row else None
 
     def list(self) -> list[Connection]:
@@ -138,7 +159,7 @@ class ConnectionStore:
 
     def conn_ids(self) -> list[str]:
         with self._reads() as session:
-            return list(session.scalars(select(ConnectionRow.conn_id).order_by(ConnectionRow.conn_id)))
+            return list(session.scalars(self._mine(select(self.model.conn_id)).order_by(self.model.conn_id)))
 
     # -- writing -------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:
@@ -147,7 +168,7 @@ class ConnectionStore:
         if not conn.conn_type:
             raise InvalidConnection("A connection needs a conn_type.")
         self.check_key()
-        row = ConnectionRow(conn_id=conn.conn_id)
+        row = self._new_row(conn.conn_id)
         self._fill(row, conn)
         try:
             with self._sessions.begin() as session:
@@ -166,7 +187,8 @@ class ConnectionStore:
         check_lengths(conn)
         self.check_key()
         with self._sessions.begin() as session:
-            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id).with_for_update())
+            query = select(self.model).where(self.model.conn_id == conn.conn_id)
+            row = session.scalar(self._mine(query).with_for_update())
             if row is None:
                 raise AirflowNotFoundException(f"The conn_id `{conn.conn_id}` isn't defined")
             if expected is not None and stored_row(row) != expected:
@@ -194,13 +216,13 @@ class ConnectionStore:
         outcome: dict[str, str] = {}
         with self._sessions.begin() as session:
             for conn in conns:
-                row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id))
+                row = session.scalar(self._mine(select(self.model).where(self.model.conn_id == conn.conn_id)))
                 if row is not None and not overwrite:
                     outcome[conn.conn_id] = "skipped"
                     continue
                 outcome[conn.conn_id] = "updated" if row is not None else "added"
                 if row is None:
-                    row = ConnectionRow(conn_id=conn.conn_id)
+                    row = self._new_row(conn.conn_id)
                     session.add(row)
                 self._fill(row, conn)
         return outcome
@@ -218,22 +240,72 @@ class ConnectionStore:
                 continue
         return added
 
+    def initialise(self, connections: dict[str, dict]) -> bool:
+        """Fill a sandbox with ``connections`` the first time its owner opens it, in the same
+        transaction that records it opened (once: a learner who deletes them all keeps an empty
+        sandbox; two servers opening it at once fill it once). Whether this call filled it."""
+        if self.owner is None:
+            raise InvalidConnection("Only a sandbox is initialised; the shared store is seeded on first start.")
+        if self._opened():
+            return False
+        conns = self._checked(connections)
+        try:
+            with self._sessions.begin() as session:
+                session.add(SandboxOwner(owner=self.owner))
+                session.flush()
+                self._replace(session, conns)
+        except IntegrityError:  # another server opened it at the same moment
+            return False
+        return True
+
+    def _opened(self) -> bool:
+        with self._reads() as session:
+            return session.get(SandboxOwner, self.owner) is not None
+
+    def _checked(self, connections: dict[str, dict]) -> list[Connection]:
+        conns = [Connection(conn_id=conn_id, **fields) for conn_id, fields in connections.items()]
+        self.check_key()
+        return conns
+
+    def _replace(self, session, conns: list[Connection]) -> None:
+        for row in session.scalars(self._mine(select(self.model)).with_for_update()).all():
+            session.delete(row)
+        session.flush()
+        for conn in conns:
+            row = self._new_row(conn.conn_id)
+            self._fill(row, conn)
+            session.add(row)
+
+    def reset(self, connections: dict[str, dict]) -> list[str]:
+        """Replace every connection of this sandbox with ``connections``, in one transaction."""
+        if self.owner is None:
+            raise InvalidConnection("Only a sandbox can be reset; the shared store is the CLI's.")
+        conns = self._checked(connections)
+        with self._sessions.begin() as session:
+            if session.get(SandboxOwner, self.owner) is None:
+                session.add(SandboxOwner(owner=self.owner))
+            self._replace(session, conns)
+        return [c.conn_id for c in conns]
+
     def delete(self, conn_id: str) -> None:
         self.check_key()
         with self._sessions.begin() as session:
-            row = session.scalar(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
+            row = session.scalar(self._mine(select(self.model).where(self.model.conn_id == conn_id)))
             if row is None:
                 raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
             session.delete(row)
 
     def rotate(self) -> int:
-        """Re-encrypt every secret with the first key; returns how many rows changed.
+        """Re-encrypt every secret with the first key, in the shared table and every sandbox;
+        returns how many rows changed.
 
         All rows are decrypted before any is written, so a key that cannot read one row
         leaves every row as it was.
         """
         with self._sessions.begin() as session:
-            rows = session.scalars(select(ConnectionRow).with_for_update()).all()
+            rows = [
+                row for model in (ConnectionRow, SandboxRow) for row in session.scalars(select(model).with_for_update())
+            ]
             for row in rows:  # check first: fail before writing anything
                 self._decrypt(row, "password")
                 self._decrypt(row, "extra")

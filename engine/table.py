@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import make_dataclass
 
-from sqlalchemy import Boolean, Integer, String, Text, create_engine, event
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -27,13 +27,10 @@ class Base(DeclarativeBase):
     pass
 
 
-class ConnectionRow(Base):
-    """A row of the ``connection`` table, shaped like Airflow's."""
-
-    __tablename__ = "connection"
+class _Fields:
+    """The columns of Airflow's connection table past ``conn_id`` (shared by both tables)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conn_id: Mapped[str] = mapped_column(String(MODEL_CONN_ID_MAX_LEN), unique=True, nullable=False)
     conn_type: Mapped[str] = mapped_column(String(500), nullable=False)
     description: Mapped[str | None] = mapped_column(Text().with_variant(String(5000), "sqlite"))
     host: Mapped[str | None] = mapped_column(String(500))
@@ -46,7 +43,33 @@ class ConnectionRow(Base):
     extra: Mapped[str | None] = mapped_column(Text())
 
 
-COLUMNS = tuple(c.name for c in ConnectionRow.__table__.columns)
+class ConnectionRow(_Fields, Base):
+    """A row of the ``connection`` table, shaped like Airflow's (the shared store: the CLI's)."""
+
+    __tablename__ = "connection"
+
+    conn_id: Mapped[str] = mapped_column(String(MODEL_CONN_ID_MAX_LEN), unique=True, nullable=False)
+
+
+class SandboxRow(_Fields, Base):
+    """A learner's own practice connection: the same columns, and whose sandbox it is in."""
+
+    __tablename__ = "sandbox_connection"
+    __table_args__ = (UniqueConstraint("owner", "conn_id", name="uq_sandbox_owner_conn_id"),)
+
+    owner: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    conn_id: Mapped[str] = mapped_column(String(MODEL_CONN_ID_MAX_LEN), nullable=False)
+
+
+class SandboxOwner(Base):
+    """A sandbox that has been opened (and filled with the practice set) once."""
+
+    __tablename__ = "sandbox_owner"
+
+    owner: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+COLUMNS = ("id", "conn_id", *(c for c in _Fields.__annotations__ if c != "id"))
 # A row exactly as the database holds it (secrets as Fernet tokens), derived from the table.
 StoredRow = make_dataclass("StoredRow", COLUMNS, frozen=True)
 SECRET_FIELDS = {"password": "is_encrypted", "extra": "is_extra_encrypted"}

@@ -10,12 +10,12 @@ import streamlit as st
 from engine.errors import AirflowException
 from engine.forms import FieldError, build_connection, form_type, form_values
 from engine.hooks import test_connection
-from engine.lessons import connection_test_note, connection_types
+from engine.lessons import connection_test_note, connection_types, seed_connections
 from engine.listing import connection_rows
 from engine.masking import MASK
 from engine.secrets import connection_from_text
 from engine.transfer import env_line, export_text, file_format_of, parse_text
-from lab_ui import server
+from lab_ui import server, state
 from lab_ui.connection_form import (
     CONFIRM,
     DONE,
@@ -42,8 +42,25 @@ def intro() -> None:
         "The lesson's flow starts here: **Define Connection in Airflow UI** and **Store Credentials Securely**. "
         "Passwords and extras are Fernet-encrypted before they reach the database"
         f"{' (with a key generated on this first start)' if created else ''}. "
-        "The walkthrough's run reads `my_gcp_conn` from here."
+        "These are **your own practice connections**: what you add, edit or delete here is yours alone and "
+        "is what your DAG (the Your DAG page) runs against. The lesson and its scenarios always run on the "
+        "lesson's own practice connections, so nothing you do here changes anyone's lesson."
     )
+    member = ss.get(state.MEMBER)
+    who = f"{member.name}'s (kept with your class name and PIN)" if member else "this browser's (kept in a cookie)"
+    cols = st.columns([3, 1], vertical_alignment="center")
+    cols[0].caption(f"Practice connections: {who}.")
+    cols[1].button(
+        "Reset my practice connections",
+        key="sandbox_reset",
+        on_click=_reset,
+        help="Put back the lesson's practice connections; what you added, edited or deleted is undone.",
+    )
+
+
+def _reset() -> None:
+    restored = state.sandbox_store().reset(seed_connections())
+    ss[DONE] = f"Your practice connections are the lesson's again: {', '.join(restored)}."
 
 
 def confirmation() -> None:
@@ -54,7 +71,7 @@ def confirmation() -> None:
 
 def connection_list() -> None:
     """Every stored and environment connection, secrets masked."""
-    store = server.get_store()
+    store = state.sandbox_store()
     rows, unreadable = connection_rows(store)
     st.subheader("Stored connections")
     caption = f"{len(rows)} connections: where each comes from, its type and host; secrets masked."
@@ -73,7 +90,7 @@ def save_new() -> None:
 
     def add():
         conn = build_connection(ss.get("add_conn_id", ""), conn_type, collect("add", form_type(conn_type)))
-        server.get_store().add(conn)
+        state.sandbox_store().add(conn)
         return f"Added `{conn.conn_id}` ({conn.conn_type}); its secrets are stored encrypted."
 
     if write(add, "conn_id", ""):
@@ -82,7 +99,7 @@ def save_new() -> None:
 
 
 def load_for_edit() -> None:
-    store = server.get_store()
+    store = state.sandbox_store()
     conn_id = ss.get("edit_pick")
     if not conn_id:
         return
@@ -96,7 +113,7 @@ def load_for_edit() -> None:
 
 
 def save_edit() -> None:
-    store = server.get_store()
+    store = state.sandbox_store()
     conn_id, expected = ss["edit_loaded"]
     existing = store.get(conn_id)
     conn_type = ss.get("edit_conn_type") or existing.conn_type
@@ -114,7 +131,7 @@ def ask_delete(conn_id: str) -> None:
 
 
 def delete_confirmed(conn_id: str) -> None:
-    store = server.get_store()
+    store = state.sandbox_store()
     store.delete(conn_id)
     ss[CONFIRM] = None
     ss[DONE] = f"Deleted `{conn_id}`."
@@ -162,7 +179,7 @@ def edit_tab(conn_ids: list[str]) -> None:
 
 def pick_connection(conn_ids: list[str], key: str, label: str = "Connection"):
     """The store and the conn_id the learner picked in this tab (``None`` until one is)."""
-    return server.get_store(), st.selectbox(label, conn_ids, index=None, key=key)
+    return state.sandbox_store(), st.selectbox(label, conn_ids, index=None, key=key)
 
 
 def test_tab(conn_ids: list[str]) -> None:
@@ -233,7 +250,7 @@ def import_pasted() -> None:
         if not conn_id:
             raise FieldError("import_conn_id", "Give the new connection an id.")
         conn = connection_from_text(text, conn_id)
-        server.get_store().add(conn)
+        state.sandbox_store().add(conn)
         return f"Imported `{conn.conn_id}` ({conn.conn_type})."
 
     if write(add, "import_text", ""):
@@ -243,7 +260,7 @@ def import_pasted() -> None:
 
 def import_tab(conn_ids: list[str]) -> None:
     """Paste one connection, or import a file (every tab takes the stored conn_ids; no picker here)."""
-    store = server.get_store()
+    store = state.sandbox_store()
     st.text_input("Connection Id", key="import_conn_id")
     field_error("import_conn_id")
     st.text_area(

@@ -37,6 +37,7 @@ PAGES = [
     ("pages/connections.py", "Connections", "🔐"),
     ("pages/compare.py", "Compare with the lesson", "⚖️"),
     ("pages/your_dag.py", "Your DAG", "✍️"),
+    ("pages/teacher.py", "Teacher's view", "🧑‍🏫"),
 ]
 
 
@@ -90,6 +91,7 @@ def _run() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
     st.html(f"<script>{PAGE_JS}</script>", unsafe_allow_javascript=True)
     state.sync_from_url()
+    keep_sandbox_cookie()
     cursor = state.player(state.current_trace())
     state.write_url(cursor.step)
     sidebar(cursor.step)
@@ -98,6 +100,18 @@ def _run() -> None:
     if notice:
         st.warning(notice, icon="⚠️")
     page.run()
+
+
+def keep_sandbox_cookie() -> None:
+    """A token made for this browser is kept in a cookie (a year, this site only), so its practice
+    connections are found again after a reload."""
+    state.owner()
+    if st.session_state.pop(state.NEW_COOKIE, False):
+        token = st.session_state[state.BROWSER]  # [A-Za-z0-9_-] only: safe inside the script
+        st.html(
+            f"<script>document.cookie = '{state.COOKIE}={token}; path=/; max-age=31536000; SameSite=Lax';</script>",
+            unsafe_allow_javascript=True,
+        )
 
 
 def sidebar(step: int) -> None:

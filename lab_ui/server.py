@@ -11,9 +11,11 @@ store is re-read after a write in this process, or when the last look is older t
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import socket
 import stat
+import threading
 import time
 import weakref
 from functools import lru_cache
@@ -21,6 +23,7 @@ from functools import lru_cache
 from engine.dag import PAGE_LIMITS, Dag, read_dag
 from engine.lessons import scenario, seed_connections
 from engine.progress import ProgressStore
+from engine.quiz import reference_trace
 from engine.settings import database_url
 from engine.simulator import run_scenario
 from engine.store import ConnectionStore, open_store
@@ -78,14 +81,27 @@ def read_learner_dag(source: str) -> Dag:
 
 
 @lru_cache(maxsize=64)
-def _trace(scenario_id: str, dag_source: str | None, store: ConnectionStore, fingerprint: str) -> Trace:
-    dag = read_learner_dag(dag_source) if dag_source is not None else None
-    return run_scenario(scenario(scenario_id), store, dag=dag)
+def _trace(scenario_id: str, dag_source: str, store: ConnectionStore, fingerprint: str) -> Trace:
+    return run_scenario(scenario(scenario_id), store, dag=read_learner_dag(dag_source))
 
 
-def current_trace(scenario_id: str, dag_source: str | None = None, environ=os.environ) -> Trace:
-    """The recorded run of a scenario against the current store (computed once per store state)."""
-    store = get_store(environ)
+@lru_cache(maxsize=256)
+def sandbox(owner: str, environ_key: tuple = ()) -> ConnectionStore:
+    """One learner's own practice connections (the same database and key), filled with the
+    lesson's practice set the first time that learner opens it."""
+    environ = dict(environ_key) or os.environ
+    store = get_store(environ).sandbox(owner)
+    store.initialise(seed_connections())
+    return store
+
+
+def current_trace(scenario_id: str, dag_source: str | None = None, owner: str | None = None) -> Trace:
+    """The run the pages show. A scenario runs against the lesson's own practice connections, read
+    only and always as the lesson defines them, so no learner's edit can change another's lesson;
+    a learner's own DAG runs against that learner's sandbox (computed once per sandbox state)."""
+    if dag_source is None or owner is None:
+        return reference_trace(scenario_id, dag_source)
+    store = sandbox(owner)
     return _trace(scenario_id, dag_source, store, current_fingerprint(store))
 
 
@@ -97,6 +113,33 @@ def _progress(store: ConnectionStore) -> ProgressStore:
 def get_progress(environ=os.environ) -> ProgressStore:
     """The quiz progress tables, in the same database as the connections."""
     return _progress(get_store(environ))
+
+
+PASSPHRASE_ENV = "LAB_INSTRUCTOR_PASSPHRASE"
+PASSPHRASE_MIN = 12
+_failures: list[float] = []  # times of wrong passphrases, process-wide (any session)
+_failures_lock = threading.Lock()
+FAILURE_WINDOW, MAX_FAILURES = 300.0, 10
+
+
+def instructor_passphrase_set(environ=os.environ) -> bool:
+    return len(environ.get(PASSPHRASE_ENV, "")) >= PASSPHRASE_MIN
+
+
+def check_passphrase(given: str, environ=os.environ, clock=time.monotonic) -> tuple[bool, str | None]:
+    """Whether ``given`` is the instructor passphrase (compared in constant time), and what to say
+    when it is not. Ten wrong tries in five minutes, from any session, close the door for the rest
+    of the five minutes, so that guessing is slow."""
+    wanted = environ.get(PASSPHRASE_ENV, "")
+    now = clock()
+    with _failures_lock:
+        _failures[:] = [t for t in _failures if now - t < FAILURE_WINDOW]
+        if len(_failures) >= MAX_FAILURES:
+            return False, "Too many wrong passphrases; try again in a few minutes."
+        if len(wanted) >= PASSPHRASE_MIN and hmac.compare_digest(given.encode(), wanted.encode()):
+            return True, None
+        _failures.append(now)
+    return False, "That is not the instructor passphrase."
 
 
 def send_small_messages_at_once() -> int:

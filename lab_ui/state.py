@@ -7,6 +7,9 @@ a URL value that is not valid becomes the nearest valid one and a notice.
 
 from __future__ import annotations
 
+import re
+import secrets
+
 import streamlit as st
 
 from engine.lessons import scenario, scenarios
@@ -23,6 +26,12 @@ HIDE_FUTURE = "lab_hide_future"  # process table: hide rows not reached yet
 PREDICT = "lab_predict"  # "predict, then step" mode
 AUTOPLAY = "lab_autoplay"  # the autoplay toggle (the player follows it)
 QUIZ = "lab_quiz"  # the quiz's answer records
+MEMBER = "lab_member"  # the engine.progress.Member who joined with a class code, name and PIN (or None)
+BROWSER = "lab_browser"  # this browser's sandbox token, for a learner who has not joined
+NEW_COOKIE = "lab_new_cookie"  # a token this run made, for the frame to keep in a cookie
+TEACHER = "lab_teacher"  # whether this session gave the instructor passphrase
+COOKIE = "lab_sandbox"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 def parse_step(raw: str | None, total: int, default: int = 1) -> tuple[int, str | None]:
@@ -47,9 +56,31 @@ def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str |
 
 
 def current_trace(dag_source: str | None = None) -> Trace:
-    """The run the pages show: the current scenario's, or ``dag_source``'s DAG in the current scenario
-    (its environment variables and cloud)."""
-    return server.current_trace(st.session_state[SCENARIO], dag_source)  # the learner's DAG runs in it too
+    """The run the pages show: the current scenario's (against the lesson's own practice
+    connections), or ``dag_source``'s DAG in the current scenario (its environment variables and
+    cloud) against this learner's own practice connections."""
+    return server.current_trace(st.session_state[SCENARIO], dag_source, owner() if dag_source else None)
+
+
+def owner() -> str:
+    """Whose practice connections this session works on: the learner who joined (the same on any
+    browser), else this browser's (a random token kept in a cookie, so a reload or a restart of
+    the server finds them again)."""
+    ss = st.session_state
+    member = ss.get(MEMBER)
+    if member is not None:
+        return member.sandbox_owner
+    if BROWSER not in ss:
+        token = st.context.cookies.get(COOKIE) if st.context.cookies else None
+        if not token or not TOKEN_RE.match(token):
+            token, ss[NEW_COOKIE] = secrets.token_urlsafe(24), True
+        ss[BROWSER] = token
+    return f"browser:{ss[BROWSER]}"
+
+
+def sandbox_store():
+    """This learner's own practice connections (``engine.store.ConnectionStore`` of a sandbox)."""
+    return server.sandbox(owner())
 
 
 def player(trace: Trace) -> Player:

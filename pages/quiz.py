@@ -3,16 +3,15 @@
 import streamlit as st
 
 from engine.lessons import scenario
-from engine.progress import InvalidName, by_question, summary
+from engine.progress import InvalidName, JoinRefused, by_question, shown_code, summary
 from engine.quiz import answer_key, grade, questions, shuffled
 from engine.views import link_to_step
 from lab_ui import frame, server
 from lab_ui.panels import html_table
-from lab_ui.state import QUIZ, SCENARIO
+from lab_ui.state import MEMBER, QUIZ, SCENARIO
 
 frame.require()
 
-LEARNER = "quiz_learner"  # (id, name) of a named learner, or None when anonymous
 NAME_ERROR = "quiz_name_error"
 ONE_AT_A_TIME = "quiz_one_at_a_time"
 CURRENT = "quiz_current"
@@ -20,26 +19,28 @@ RETRY = "quiz_retry"  # question id -> attempt number now shown (after "Try agai
 
 ss = st.session_state
 ss.setdefault(QUIZ, [])  # the Records of this learner (anonymous: this browser session only)
-ss.setdefault(LEARNER, None)
+ss.setdefault(MEMBER, None)
 ss.setdefault(RETRY, {})
 
 
-def sign_in() -> None:
+def join() -> None:
     try:
-        learner_id, name = server.get_progress().learner(ss.get("quiz_name", ""))
-    except InvalidName as err:
+        member = server.get_progress().join(ss.get("quiz_class"), ss.get("quiz_name"), ss.get("quiz_pin"))
+    except (InvalidName, JoinRefused) as err:
         ss[NAME_ERROR] = str(err)
         return
+    finally:
+        ss["quiz_pin"] = ""  # a PIN never stays in a field
     ss[NAME_ERROR] = None
-    ss[LEARNER] = (learner_id, name)
+    ss[MEMBER] = member
     progress = server.get_progress()
-    for record in ss[QUIZ]:  # what was answered before naming oneself is kept, under the name
-        progress.record(learner_id, record)
-    ss[QUIZ] = progress.records(learner_id)
+    for record in ss[QUIZ]:  # what was answered before joining is kept, under the name
+        progress.record(member.id, record)
+    ss[QUIZ] = progress.records(member.id)
 
 
 def sign_out() -> None:
-    ss[LEARNER] = None
+    ss[MEMBER] = None
     ss[QUIZ] = []
     ss[RETRY] = {}
 
@@ -50,8 +51,8 @@ def check(q: dict, attempt: int) -> None:
         return
     record = grade(q, choice, attempt)
     ss[QUIZ] = [*ss[QUIZ], record]
-    if ss[LEARNER]:
-        server.get_progress().record(ss[LEARNER][0], record)
+    if ss[MEMBER]:
+        server.get_progress().record(ss[MEMBER].id, record)
 
 
 def retry(qid: str, attempt: int) -> None:
@@ -60,18 +61,24 @@ def retry(qid: str, attempt: int) -> None:
 
 # -- who is answering -----------------------------------------------------------------------
 with st.container(border=True):
-    if ss[LEARNER]:
-        st.markdown(f"Answering as **{ss[LEARNER][1]}** — your answers are saved.")
-        st.button("Stop saving (anonymous)", key="quiz_sign_out", on_click=sign_out)
+    member = ss[MEMBER]
+    if member:
+        where = f"in class {shown_code(member.class_code)}" if member.class_code else "practising on your own"
+        st.markdown(f"Answering as **{member.name}**, {where} — your answers are saved.")
+        st.button("Sign out (anonymous)", key="quiz_sign_out", on_click=sign_out)
     else:
         st.markdown(
-            "You are **anonymous**: answers last for this browser session. "
-            "Pick a display name to keep your progress and see it again next time."
+            "You are **anonymous**: answers last for this browser session. To keep your progress, join with "
+            "your class code (leave it empty to practise on your own), a display name and a PIN of 4 to 8 "
+            "digits. The first time sets the PIN; only that PIN opens your answers again."
         )
-        st.text_input("Display name", key="quiz_name", max_chars=None, placeholder="e.g. Ada")
+        cols = st.columns([1, 2, 1])
+        cols[0].text_input("Class code", key="quiz_class", placeholder="e.g. K7QF-2MXP")
+        cols[1].text_input("Display name", key="quiz_name", placeholder="e.g. Ada")
+        cols[2].text_input("PIN", key="quiz_pin", type="password", max_chars=8)
         if ss.get(NAME_ERROR):
             st.error(ss[NAME_ERROR], icon="⚠️")
-        st.button("Save my progress under this name", key="quiz_sign_in", on_click=sign_in)
+        st.button("Join and save my progress", key="quiz_sign_in", on_click=join)
 
 scope = questions(ss[SCENARIO]) or questions("lesson")
 st.caption(
