@@ -85,14 +85,17 @@ def _trace(scenario_id: str, dag_source: str, store: ConnectionStore, fingerprin
     return run_scenario(scenario(scenario_id), store, dag=read_learner_dag(dag_source))
 
 
-@lru_cache(maxsize=256)
-def sandbox(owner: str, environ_key: tuple = ()) -> ConnectionStore:
-    """One learner's own practice connections (the same database and key), filled with the
-    lesson's practice set the first time that learner opens it."""
-    environ = dict(environ_key) or os.environ
-    store = get_store(environ).sandbox(owner)
+@lru_cache(maxsize=512)
+def _sandbox(owner: str, shared: ConnectionStore) -> ConnectionStore:
+    store = shared.sandbox(owner)
     store.initialise(seed_connections())
     return store
+
+
+def sandbox(owner: str, environ=os.environ) -> ConnectionStore:
+    """One learner's own practice connections (the same database and key), filled with the
+    lesson's practice set the first time that learner opens it."""
+    return _sandbox(owner, get_store(environ))
 
 
 def current_trace(scenario_id: str, dag_source: str | None = None, owner: str | None = None) -> Trace:

@@ -72,13 +72,14 @@ with st.container(border=True):
             "your class code (leave it empty to practise on your own), a display name and a PIN of 4 to 8 "
             "digits. The first time sets the PIN; only that PIN opens your answers again."
         )
-        cols = st.columns([1, 2, 1])
-        cols[0].text_input("Class code", key="quiz_class", placeholder="e.g. K7QF-2MXP")
-        cols[1].text_input("Display name", key="quiz_name", placeholder="e.g. Ada")
-        cols[2].text_input("PIN", key="quiz_pin", type="password", max_chars=8)
-        if ss.get(NAME_ERROR):
-            st.error(ss[NAME_ERROR], icon="⚠️")
-        st.button("Join and save my progress", key="quiz_sign_in", on_click=join)
+        with st.form("quiz_join", border=False):  # the three fields are sent together with the button
+            cols = st.columns([1, 2, 1])
+            cols[0].text_input("Class code", key="quiz_class", placeholder="e.g. K7QF-2MXP")
+            cols[1].text_input("Display name", key="quiz_name", placeholder="e.g. Ada")
+            cols[2].text_input("PIN", key="quiz_pin", type="password", max_chars=8)
+            if ss.get(NAME_ERROR):
+                st.error(ss[NAME_ERROR], icon="⚠️")
+            st.form_submit_button("Join and save my progress", key="quiz_sign_in", on_click=join)
 
 scope = questions(ss[SCENARIO]) or questions("lesson")
 st.caption(

@@ -140,8 +140,19 @@ def postgres_server():
 
 
 # -- pages through Streamlit's AppTest -----------------------------------------------------
+LEARNER_TOKEN = "test-learner-sandbox-token-00000"  # every AppTest of a test is this one learner
+
+
+def my_sandbox():
+    """The practice connections of the learner every ``open_app`` is (see ``LEARNER_TOKEN``)."""
+    from lab_ui import server
+
+    return server.sandbox(f"browser:{LEARNER_TOKEN}")
+
+
 def open_app(page: str | None = None, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["lab_browser"] = LEARNER_TOKEN
     for name, value in params.items():
         at.query_params[name] = value
     at.run()

@@ -7,8 +7,7 @@ import json
 import pytest
 
 from engine.connection import Connection
-from lab_ui import server as lab
-from tests.helpers import open_app, tables, texts
+from tests.helpers import my_sandbox, open_app, tables, texts
 
 PAGE = "pages/connections.py"
 SECRET = "s3cret-Practice-pw"
@@ -79,10 +78,10 @@ def test_an_env_var_connection_is_listed_with_its_source(monkeypatch):
 )
 def test_add_a_connection_of_each_type(conn_type, values, check):
     at = add(open_connections(), "new_conn", conn_type, **values)
-    stored = lab.get_store().get("new_conn")
+    stored = my_sandbox().get("new_conn")
     assert stored is not None and check(stored)
     assert "Added `new_conn`" in texts(at)
-    raw = lab.get_store().raw_row("new_conn")
+    raw = my_sandbox().raw_row("new_conn")
     assert SECRET not in str(raw)
     page_has_no_secret(at, SECRET)
 
@@ -94,7 +93,7 @@ def test_an_unknown_type_is_accepted_with_the_generic_form():
     at.text_input(key="add_type_other").set_value("mysql")
     at.text_input(key="add_host").set_value("db")
     at.button(key="add_save").click().run()
-    assert lab.get_store().get("my_mysql").conn_type == "mysql"
+    assert my_sandbox().get("my_mysql").conn_type == "mysql"
 
 
 BAD_INPUTS = [
@@ -118,7 +117,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("case, form, words", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_gets_a_message_and_changes_nothing_stored(case, form, words):
-    store = lab.get_store()
+    store = my_sandbox()
     before = store.rows()
     at = open_connections()
     form = dict(form)
@@ -129,23 +128,25 @@ def test_bad_input_gets_a_message_and_changes_nothing_stored(case, form, words):
 
 def test_markup_in_a_field_is_stored_and_shown_as_text():
     at = add(open_connections(), "markup", "generic", description="<script>alert('x')</script><b>bold</b>")
-    assert lab.get_store().get("markup").description == "<script>alert('x')</script><b>bold</b>"
+    assert my_sandbox().get("markup").description == "<script>alert('x')</script><b>bold</b>"
     assert "<script>alert('x')</script><b>bold</b>" in tables(at)[0].column("description")
     assert not any("<script>" in m.value for m in at.markdown if getattr(m.proto, "allow_html", False))
 
 
-def test_edit_my_gcp_conn_and_the_next_run_uses_it():
+def test_edit_my_gcp_conn_and_my_own_dag_uses_it_while_the_lesson_does_not():
     at = open_connections()
     at.selectbox(key="edit_pick").set_value("my_gcp_conn").run()
     assert at.text_input(key="edit_extra.project").value == "lab-practice-project"
     assert at.text_area(key="edit_extra.keyfile_dict").value == ""  # secrets are never pre-filled
     at.text_input(key="edit_extra.project").set_value("edited-project")
     at.button(key="edit_save").click().run()
-    conn = lab.get_store().get("my_gcp_conn")
+    conn = my_sandbox().get("my_gcp_conn")
     assert conn.extra_dejson["project"] == "edited-project"
     assert "private_key" in conn.extra_dejson["keyfile_dict"]  # the empty secret field kept the key
-    walk = open_app(step="3")
-    assert "edited-project" in texts(walk)
+    own = open_app("pages/your_dag.py", step="3")  # this learner's DAG runs on this learner's connections
+    assert "edited-project" in texts(own)
+    lesson = open_app(step="3")  # the lesson runs on the lesson's own practice set, whoever edits theirs
+    assert "edited-project" not in texts(lesson) and "lab-practice-project" in texts(lesson)
 
 
 def test_delete_asks_for_a_confirmation_that_names_the_connection():
@@ -153,9 +154,9 @@ def test_delete_asks_for_a_confirmation_that_names_the_connection():
     at.selectbox(key="delete_pick").set_value("doomed").run()
     at.button(key="delete_ask").click().run()
     assert any("Delete `doomed`?" in w.value for w in at.warning)
-    assert lab.get_store().get("doomed") is not None
+    assert my_sandbox().get("doomed") is not None
     at.button(key="delete_yes").click().run()
-    assert lab.get_store().get("doomed") is None
+    assert my_sandbox().get("doomed") is None
 
 
 def test_test_runs_the_types_simulated_hook():
@@ -194,11 +195,11 @@ def test_export_shows_masked_forms_and_import_reads_a_pasted_uri():
     at.text_input(key="import_conn_id").set_value("imported")
     at.text_area(key="import_text").set_value("google-cloud-platform://?project=from-uri").run()
     at.button(key="import_run").click().run()
-    assert lab.get_store().get("imported").extra_dejson == {"project": "from-uri"}
+    assert my_sandbox().get("imported").extra_dejson == {"project": "from-uri"}
 
 
 def test_a_malformed_pasted_uri_is_reported_and_nothing_changes():
-    store = lab.get_store()
+    store = my_sandbox()
     before = store.rows()
     at = open_connections()
     at.text_input(key="import_conn_id").set_value("bad")
@@ -211,11 +212,11 @@ def test_a_malformed_pasted_uri_is_reported_and_nothing_changes():
 
 def test_markdown_and_markup_in_a_stored_field_stay_text_in_every_learners_narration():
     hostile = "p`![x](http://127.0.0.1:9/img.png)<img src=x onerror=alert(1)>"
-    store = lab.get_store()
+    store = my_sandbox()
     conn = store.get("my_gcp_conn")
     extra = {**conn.extra_dejson, "project": hostile}
     store.update(Connection(**{**conn.fields(), "extra": extra}))
-    at = open_app(step="3")
+    at = open_app("pages/your_dag.py", step="3")
     narration = next(m.value for m in at.markdown if m.value.startswith("<p>The Google Cloud hook"))
     assert "<img" not in narration and "![x]" in narration  # the image syntax is shown, not drawn
     assert "&lt;img src=x" in narration and "&#96;" in narration

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from engine.lessons import lesson
 from engine.lessons import seed_connections as lesson_connections
 from lab_ui import server as lab
-from tests.helpers import ROOT, dot, links, open_app, tables, texts
+from tests.helpers import ROOT, dot, links, my_sandbox, open_app, tables, texts
 
 SEED_COLUMNS = ("Step", "Action", "Connection ID Used", "Airflow Internal State", "Result")
 
@@ -85,16 +85,17 @@ def test_the_step_is_the_same_on_every_page():
         assert at.session_state["lab_player"].step == 3, page
 
 
-def test_pages_show_the_run_in_the_store_not_a_copy():
-    store = lab.get_store()
-    store.delete("my_gcp_conn")
+def test_deleting_my_gcp_conn_breaks_only_the_learners_own_dag_never_the_lesson():
+    my_sandbox().delete("my_gcp_conn")
+    lab.get_store().delete("my_gcp_conn")  # the CLI's shared store too
     at = open_app(step="2")
-    assert "The conn_id `my_gcp_conn` isn't defined" in texts(at)
-    at.switch_page("pages/process_table.py").run()
-    assert "The run failed at step 2" in texts(at)
+    assert "Connection details retrieved" in texts(at)
     at.switch_page("pages/process_flow.py").run()
     retrieve = next(ln for ln in dot(at).splitlines() if ln.strip().startswith("retrieve ["))
-    assert "✗" in retrieve
+    assert "✗" not in retrieve
+    own = open_app("pages/your_dag.py", step="2")
+    assert "The conn_id `my_gcp_conn` isn't defined" in texts(own)
+    assert "The run failed at step 2" in texts(own)
 
 
 def test_process_table_marks_the_current_row_and_can_hide_the_future():
@@ -210,6 +211,9 @@ def test_your_dag_lists_tasks_that_use_no_connection():
 def test_a_database_that_is_down_is_one_clear_message(monkeypatch):
     monkeypatch.setenv("LAB_DATABASE_URL", "postgresql+psycopg://lab@127.0.0.1:1/lab?connect_timeout=2")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception and not at.error  # the lesson needs no database: it runs on its own practice set
+    assert "Step 1 of 6" in texts(at)
+    at.switch_page("pages/connections.py").run()  # a learner's own connections do
     assert not at.exception
     assert any("database cannot be reached" in e.value for e in at.error)
 
@@ -223,5 +227,6 @@ def test_a_missing_key_file_is_one_clear_message_on_the_page(tmp_path, monkeypat
     store.seed_if_empty(lesson_connections())
     Path(keys.origin).unlink()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.switch_page("pages/connections.py").run()
     assert not at.exception
     assert any("is missing, but the database holds connections encrypted" in e.value for e in at.error)

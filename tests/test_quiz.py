@@ -124,47 +124,86 @@ def test_each_scenario_has_its_own_questions():
     assert [r.key for r in at.radio] == ["quiz_jf-1_1", "quiz_jf-2_1", "quiz_jf-3_1"]
 
 
+def join(at, name, pin="1234", code=""):
+    at.text_input(key="quiz_class").set_value(code)
+    at.text_input(key="quiz_name").set_value(name)
+    at.text_input(key="quiz_pin").set_value(pin)
+    at.button(key="quiz_sign_in").click().run()  # a form: the fields go with the button
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 @pytest.mark.parametrize(
     "name, words",
     [
-        ("", "Enter a name"),
+        ("", "Enter a display name"),
         ("x" * 500, "at most 40 characters; this one has 500"),
         ("<b>Ada</b>", "no markup"),
         ("Ada<script>", "no markup"),
+        ("\u0410da", "mixes Cyrillic and Latin letters"),  # a Cyrillic А before "da"
     ],
 )
 def test_bad_names_get_a_clear_message(name, words):
     with pytest.raises(InvalidName, match=words):
         validate_name(name)
-    at = open_app("pages/quiz.py")
-    at.text_input(key="quiz_name").set_value(name).run()
-    at.button(key="quiz_sign_in").click().run()
+    at = join(open_app("pages/quiz.py"), name)
     assert any(words in e.value for e in at.error)
-    assert at.session_state["quiz_learner"] is None
+    assert at.session_state["lab_member"] is None
 
 
-def test_named_progress_comes_back_and_learners_do_not_see_each_other():
-    ada = open_app("pages/quiz.py")
-    ada.text_input(key="quiz_name").set_value("Ada Lovelace").run()
-    ada.button(key="quiz_sign_in").click().run()
+def test_named_progress_comes_back_only_with_the_pin_and_learners_do_not_see_each_other():
+    ada = join(open_app("pages/quiz.py"), "Ada Lovelace", "2468")
     answer(ada, "seed-2", "Session closed")
-    bob = open_app("pages/quiz.py")
-    bob.text_input(key="quiz_name").set_value("Bob").run()
-    bob.button(key="quiz_sign_in").click().run()
+    bob = join(open_app("pages/quiz.py"), "Bob", "1357")
     assert "**0 of 4** right" in texts(bob)
     lab._open.cache_clear()  # as after a server restart: a new engine, the same database
     lab._progress.cache_clear()
-    again = open_app("pages/quiz.py")
-    again.text_input(key="quiz_name").set_value("ada lovelace").run()  # names match without regard to case
-    again.button(key="quiz_sign_in").click().run()
+    guess = join(open_app("pages/quiz.py"), "Ada Lovelace", "0000")  # someone typing her name
+    assert any("that PIN does not match" in e.value for e in guess.error)
+    assert guess.session_state["lab_member"] is None and "**0 of 4** right" in texts(guess)
+    again = join(open_app("pages/quiz.py"), "ada lovelace", "2468")  # names match without regard to case
     assert "Answering as **Ada Lovelace**" in texts(again)
     assert "**1 of 4** right · 1 on the first try" in texts(again)
+    wide = join(open_app("pages/quiz.py"), "\uff41\uff44\uff41 lovelace", "2468")  # fullwidth ａｄａ: NFKC
+    assert "Answering as **Ada Lovelace**" in texts(wide)
+
+
+def test_a_look_alike_of_a_learners_name_in_another_script_is_refused():
+    progress = lab.get_progress()
+    code = progress.create_class("Look-alikes")
+    progress.join(code, "Aca", "1234")
+    with pytest.raises(InvalidName, match="looks like the name of another learner"):
+        progress.join(code, "\u0410\u0441\u0430", "1234")  # Cyrillic Аса
+    assert progress.join("", "\u0410\u0441\u0430", "1234").name == "\u0410\u0441\u0430"  # another class: no clash
+
+
+def test_five_wrong_pins_lock_the_name_for_five_minutes():
+    from engine.progress import JoinRefused, ProgressStore
+
+    now = [1000.0]
+    progress = ProgressStore(lab.get_store().engine, clock=lambda: now[0])
+    progress.join("", "Grace Hopper", "1234")
+    for _ in range(5):
+        with pytest.raises(JoinRefused, match="does not match"):
+            progress.join("", "grace hopper", "9999")
+    with pytest.raises(JoinRefused, match="Too many wrong PINs"):
+        progress.join("", "Grace Hopper", "1234")  # even the right PIN waits
+    now[0] += 301
+    assert progress.join("", "Grace Hopper", "1234").name == "Grace Hopper"
+
+
+def test_an_unknown_class_code_or_a_short_pin_is_refused_where_it_was_typed():
+    at = join(open_app("pages/quiz.py"), "Ada", "1234", code="ZZZZ-ZZZZ")
+    assert any("There is no class ZZZZ-ZZZZ" in e.value for e in at.error)
+    at = join(open_app("pages/quiz.py"), "Ada", "12")
+    assert any("A PIN is 4 to 8 digits" in e.value for e in at.error)
+    assert at.text_input(key="quiz_pin").value == ""  # a PIN never stays in the field
 
 
 def test_anonymous_answers_are_not_saved():
     at = open_app("pages/quiz.py")
     answer(at, "seed-2", "Session closed")
-    assert lab.get_progress().records(lab.get_progress().learner("anyone")[0]) == []
+    assert lab.get_progress().class_records("") == {}
 
 
 def test_summary_counts_first_try_and_modes():
@@ -179,15 +218,12 @@ def test_summary_counts_first_try_and_modes():
     assert result["modes"]["Process table"] == {"questions": 2, "answered": 1, "right": 1, "first_try_right": 0}
 
 
-def test_naming_oneself_keeps_the_answers_already_given():
+def test_joining_keeps_the_answers_already_given():
     at = open_app("pages/quiz.py")
     answer(at, "seed-1", "Step 3")
     answer(at, "seed-2", "Running")
     assert "**1 of 4** right · 1 on the first try · 2 answered" in texts(at)
-    at.text_input(key="quiz_name").set_value("Ada Lovelace").run()
-    at.button(key="quiz_sign_in").click().run()
+    join(at, "Ada Lovelace")
     assert "**1 of 4** right · 1 on the first try · 2 answered" in texts(at)  # was 0 of 4 before
-    again = open_app("pages/quiz.py")  # another session, the same name: the answers were saved
-    again.text_input(key="quiz_name").set_value("ada lovelace").run()
-    again.button(key="quiz_sign_in").click().run()
+    again = join(open_app("pages/quiz.py"), "ada lovelace")  # another session, the same name and PIN
     assert "**1 of 4** right · 1 on the first try · 2 answered" in texts(again)

@@ -125,28 +125,30 @@ def test_a_rerun_does_not_read_the_store_again():
     assert queries.count == 0
 
 
+OWNER = "browser:speed-test-learner-token-000000"
+DAG = (ROOT / "data" / "dags" / "example_dag.py").read_text(encoding="utf-8")
+
+
 def test_a_connection_edited_in_this_process_is_used_by_the_next_run_at_once():
-    before = lab.current_trace("lesson")
-    store = lab.get_store()
+    before = lab.current_trace("lesson", DAG, OWNER)
+    store = lab.sandbox(OWNER)
     conn = store.get("my_gcp_conn")
     extra = {**conn.extra_dejson, "project": "edited-just-now"}
     store.save(Connection(conn_id=conn.conn_id, conn_type=conn.conn_type, extra=extra))
-    after = lab.current_trace("lesson")
+    after = lab.current_trace("lesson", DAG, OWNER)
     assert after is not before
     assert "edited-just-now" in after.step(3).narration and "edited-just-now" not in before.step(3).narration
 
 
-def test_a_connection_deleted_by_another_process_is_seen_after_the_recheck_time(monkeypatch):
-    assert lab.current_trace("lesson").succeeded
-    cli = subprocess.run(
-        [sys.executable, "-m", "engine", "connections", "delete", "my_gcp_conn"],
-        cwd=ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
+def test_a_connection_deleted_by_another_server_is_seen_after_the_recheck_time(monkeypatch):
+    assert lab.current_trace("lesson", DAG, OWNER).succeeded
+    other_server = f"from lab_ui import server; server.get_store().sandbox({OWNER!r}).delete('my_gcp_conn')"
+    done = subprocess.run(
+        [sys.executable, "-c", other_server], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True
     )
-    assert cli.returncode == 0, cli.stderr
+    assert done.returncode == 0, done.stderr
     now = lab.time.monotonic()
     monkeypatch.setattr(lab.time, "monotonic", lambda: now + lab.STORE_RECHECK_SECONDS + 0.1)
-    trace = lab.current_trace("lesson")
+    trace = lab.current_trace("lesson", DAG, OWNER)
     assert not trace.succeeded and trace.failed_step.number == 2  # the conn_id isn't defined any more
+    assert lab.current_trace("lesson").succeeded  # and the lesson itself is untouched
