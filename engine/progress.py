@@ -79,6 +79,19 @@ class Answer(Base):
     correct: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 
+class LearnerSession(Base):
+    """A browser that joined and stays signed in: only the token's hash is stored."""
+
+    __tablename__ = "learner_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"), index=True)
+    created: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+SESSION_DAYS = 30
+
+
 @dataclass(frozen=True)
 class Record:
     """One answer: which question, which attempt, what was chosen, and whether it was right."""
@@ -152,6 +165,10 @@ def _hash_pin(pin: str, salt: str) -> str:
     return hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1, dklen=32).hex()
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def normalise_code(raw: str | None) -> str:
     """A class code as typed (any case, with or without the dash) → its stored form; "" for none."""
     code = re.sub(r"[\s\-]", "", (raw or "")).upper()
@@ -169,7 +186,8 @@ class ProgressStore:
     """Classes, learners and answers in the lab's database (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine, clock=time.time):
-        Base.metadata.create_all(engine, tables=[LabClass.__table__, Learner.__table__, Answer.__table__])
+        tables = [LabClass.__table__, Learner.__table__, Answer.__table__, LearnerSession.__table__]
+        Base.metadata.create_all(engine, tables=tables)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.clock = clock
 
@@ -251,6 +269,31 @@ class ProgressStore:
             if learner.failures >= MAX_FAILURES:
                 learner.failures, learner.locked_until = 0, now + LOCK_SECONDS
         raise JoinRefused("This name is taken here and that PIN does not match it. Use your PIN, or another name.")
+
+    # staying signed in (a cookie holds the token; the database only its hash)
+    def remember(self, member: Member) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._sessions.begin() as session:
+            session.add(LearnerSession(token_hash=_token_hash(token), learner_id=member.id, created=self.clock()))
+        return token
+
+    def recall(self, token: str | None) -> Member | None:
+        """The learner a token signs in, unless it is unknown, forgotten or older than 30 days."""
+        if not token or len(token) > 100:
+            return None
+        with self._sessions.begin() as session:
+            found = session.get(LearnerSession, _token_hash(token))
+            if found is None or self.clock() - found.created > SESSION_DAYS * 86400:
+                return None
+            learner = session.get(Learner, found.learner_id)
+            return Member(learner.id, learner.name, learner.class_code)
+
+    def forget(self, token: str | None) -> None:
+        if token:
+            with self._sessions.begin() as session:
+                found = session.get(LearnerSession, _token_hash(token))
+                if found is not None:
+                    session.delete(found)
 
     # answers
     def record(self, learner_id: int, record: Record) -> None:

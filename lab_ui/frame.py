@@ -5,6 +5,7 @@ and the step cursor synced once per rerun, and the lab's own sidebar.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from lab_ui import server, state
 from lab_ui.panels import CSS
 
 log = logging.getLogger(__name__)
+SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8")
 
 # (file, title, icon): the one list of pages; the sidebar and the deep links derive from it. A page's
@@ -91,6 +93,7 @@ def _run() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
     st.html(f"<script>{PAGE_JS}</script>", unsafe_allow_javascript=True)
     state.sync_from_url()
+    restore_member()
     keep_sandbox_cookie()
     cursor = state.player(state.current_trace())
     state.write_url(cursor.step)
@@ -102,16 +105,31 @@ def _run() -> None:
     page.run()
 
 
+def restore_member() -> None:
+    """A learner who joined before is signed in again; a database that cannot answer leaves them
+    anonymous (logged), never breaks the lesson, which needs no database."""
+    try:
+        state.restore_member(server.get_progress)
+    except (AirflowException, SQLAlchemyError):
+        log.exception("Could not restore a signed-in learner")
+        st.session_state[state.MEMBER] = None
+
+
 def keep_sandbox_cookie() -> None:
     """A token made for this browser is kept in a cookie (a year, this site only), so its practice
-    connections are found again after a reload."""
+    connections are found again after a reload; and any cookie a page asked for is written."""
     state.owner()
-    if st.session_state.pop(state.NEW_COOKIE, False):
-        token = st.session_state[state.BROWSER]  # [A-Za-z0-9_-] only: safe inside the script
-        st.html(
-            f"<script>document.cookie = '{state.COOKIE}={token}; path=/; max-age=31536000; SameSite=Lax';</script>",
-            unsafe_allow_javascript=True,
+    ss = st.session_state
+    if ss.pop(state.NEW_COOKIE, False):
+        state.set_cookie(state.COOKIE, ss[state.BROWSER], 365 * 86400)
+    cookies = ss.pop(state.SET_COOKIES, {})
+    if cookies:  # names and values are [A-Za-z0-9_-] only (tokens): safe inside the script
+        lines = "".join(
+            f"document.cookie = '{name}={value}; path=/; max-age={age}; SameSite=Lax';"
+            for name, (value, age) in cookies.items()
+            if SAFE.match(name) and SAFE.match(value or "x")
         )
+        st.html(f"<script>{lines}</script>", unsafe_allow_javascript=True)
 
 
 def sidebar(step: int) -> None:

@@ -30,7 +30,11 @@ MEMBER = "lab_member"  # the engine.progress.Member who joined with a class code
 BROWSER = "lab_browser"  # this browser's sandbox token, for a learner who has not joined
 NEW_COOKIE = "lab_new_cookie"  # a token this run made, for the frame to keep in a cookie
 TEACHER = "lab_teacher"  # whether this session gave the instructor passphrase
+MEMBER_TOKEN = "lab_member_token"  # the signed-in token of MEMBER (its cookie's value)
+SET_COOKIES = "lab_set_cookies"  # cookies for the frame to write in the browser: name → (value, max age)
 COOKIE = "lab_sandbox"
+MEMBER_COOKIE = "lab_member"
+MEMBER_DAYS = 30
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -76,6 +80,39 @@ def owner() -> str:
             token, ss[NEW_COOKIE] = secrets.token_urlsafe(24), True
         ss[BROWSER] = token
     return f"browser:{ss[BROWSER]}"
+
+
+def set_cookie(name: str, value: str, max_age: int) -> None:
+    """Ask the frame to write a cookie in the browser on this rerun (Streamlit cannot send one)."""
+    st.session_state.setdefault(SET_COOKIES, {})[name] = (value, max_age)
+
+
+def sign_in(member, progress) -> None:
+    """``member`` joined: their answers, their sandbox, and a cookie that keeps them signed in."""
+    ss = st.session_state
+    ss[MEMBER] = member
+    ss[MEMBER_TOKEN] = progress.remember(member)
+    set_cookie(MEMBER_COOKIE, ss[MEMBER_TOKEN], MEMBER_DAYS * 86400)
+
+
+def sign_out(progress) -> None:
+    ss = st.session_state
+    progress.forget(ss.pop(MEMBER_TOKEN, None))
+    ss[MEMBER] = None
+    set_cookie(MEMBER_COOKIE, "", 0)
+
+
+def restore_member(progress) -> None:
+    """Once per browser session: a learner who joined before (the cookie) is signed in again."""
+    ss = st.session_state
+    if MEMBER in ss:
+        return
+    token = st.context.cookies.get(MEMBER_COOKIE) if st.context.cookies else None
+    member = progress().recall(token) if token else None
+    ss[MEMBER] = member
+    if member is not None:
+        ss[MEMBER_TOKEN] = token
+        ss[QUIZ] = progress().records(member.id)
 
 
 def sandbox_store():

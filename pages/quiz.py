@@ -6,7 +6,7 @@ from engine.lessons import scenario
 from engine.progress import InvalidName, JoinRefused, by_question, shown_code, summary
 from engine.quiz import answer_key, grade, questions, shuffled
 from engine.views import link_to_step
-from lab_ui import frame, server
+from lab_ui import frame, server, state
 from lab_ui.panels import html_table
 from lab_ui.state import MEMBER, QUIZ, SCENARIO
 
@@ -32,15 +32,15 @@ def join() -> None:
     finally:
         ss["quiz_pin"] = ""  # a PIN never stays in a field
     ss[NAME_ERROR] = None
-    ss[MEMBER] = member
     progress = server.get_progress()
+    state.sign_in(member, progress)
     for record in ss[QUIZ]:  # what was answered before joining is kept, under the name
         progress.record(member.id, record)
     ss[QUIZ] = progress.records(member.id)
 
 
 def sign_out() -> None:
-    ss[MEMBER] = None
+    state.sign_out(server.get_progress())
     ss[QUIZ] = []
     ss[RETRY] = {}
 

@@ -36,10 +36,11 @@ def unlock() -> None:
 
 
 if not ss.get(TEACHER):
-    st.text_input("Instructor passphrase", type="password", key="teacher_passphrase")
-    st.button("Open the teacher's view", key="teacher_unlock", on_click=unlock, type="primary")
-    if ss.get("teacher_error"):
-        st.error(ss["teacher_error"], icon="⚠️")
+    with st.form("teacher_unlock_form", border=False):  # the passphrase goes with the button
+        st.text_input("Instructor passphrase", type="password", key="teacher_passphrase")
+        if ss.get("teacher_error"):
+            st.error(ss["teacher_error"], icon="⚠️")
+        st.form_submit_button("Open the teacher's view", key="teacher_unlock", on_click=unlock, type="primary")
     st.stop()
 
 progress = server.get_progress()
@@ -56,11 +57,11 @@ def create() -> None:
     ss["teacher_class"] = code
 
 
-with st.expander("Create a class", expanded=not progress.classes()):
+with st.expander("Create a class", expanded=not progress.classes()), st.form("teacher_create_form", border=False):
     st.text_input("Class name", key="teacher_class_name", placeholder="e.g. Data Eng 101, Tuesday")
-    st.button("Create the class", key="teacher_create", on_click=create)
     if ss.get("teacher_create_error"):
         st.error(ss["teacher_create_error"], icon="⚠️")
+    st.form_submit_button("Create the class", key="teacher_create", on_click=create)
     if ss.get("teacher_created"):
         st.success(f"Class code: **{shown_code(ss['teacher_created'])}** — give it to your learners.", icon="✅")
 
