@@ -157,7 +157,12 @@ def test_answer_the_seeds_three_questions_and_progress_survives_a_restart(page, 
         server.stop()
     server = Server(ROOT / "app.py", tmp_path / "home")  # a new process, the same database
     try:
-        sign_in(server.url)
+        open_page(page, f"{server.url}/quiz")  # still signed in on this browser (its cookie)
+        page.get_by_text("Answering as Grace Hopper").wait_for()
+        page.get_by_text("3 of 4").wait_for()
+        page.get_by_role("button", name="Sign out (anonymous)").click()
+        page.get_by_role("textbox", name="Display name").wait_for()
+        sign_in(server.url)  # and back with the PIN
         page.get_by_text("3 of 4").wait_for()
         page.get_by_text("Right (first try): Session closed").wait_for()
     finally:
