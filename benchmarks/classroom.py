@@ -91,6 +91,9 @@ class Learner:
                 if which == "exception":
                     self.errors += 1
                     self.error_texts.append(element.exception.message)
+                if which == "alert" and element.alert.format == 1:  # st.error: the frame's one clear message
+                    self.errors += 1
+                    self.error_texts.append(element.alert.body)
                 widget = getattr(element, which, None)
                 wid = getattr(widget, "id", "")
                 if isinstance(wid, str) and wid:

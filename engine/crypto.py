@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,13 +51,29 @@ def load_keys(environ=os.environ) -> KeySource:
     path = Path(lab_home(environ)) / "fernet.key"
     created = False
     if not path.exists():
-        key = Fernet.generate_key()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-        created = True
-        log.info("Generated a new Fernet key in %s (readable only by its owner).", path)
+        created = _create_key_file(path)
+        if created:
+            log.info("Generated a new Fernet key in %s (readable only by its owner).", path)
     return KeySource(parse_keys(path.read_text()), str(path), created)
+
+
+def _create_key_file(path: Path) -> bool:
+    """Write a new key to ``path`` unless it exists, atomically: the key is written whole to a
+    private temporary file that is then hard-linked into place, so a process (or a session)
+    starting at the same moment either makes the file or reads the complete one, never an empty
+    one, and every one of them ends with the same key. Whether this call made it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fernet-", suffix=".tmp")  # mode 600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Fernet.generate_key())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+        return True
+    except FileExistsError:  # another one made it first: use theirs
+        return False
+    finally:
+        os.unlink(tmp)
 
 
 def is_token_for(fernet: MultiFernet, token: str) -> bool:

@@ -124,6 +124,15 @@ class ConnectionStore:
                     "old one after it, and run `python -m engine connections rotate-key`."
                 ) from None
 
+    def key_reads_rows(self) -> bool:
+        """Whether the key in force decrypts what is stored (rows another process, starting at the
+        same moment, wrote with this same new key do; rows of a lost key do not)."""
+        try:
+            self.check_key()
+        except DecryptionError:
+            return False
+        return True
+
     def has_encrypted_rows(self) -> bool:
         table = self.table
         with self.engine.connect() as conn:
@@ -228,17 +237,24 @@ class ConnectionStore:
         return outcome
 
     def seed_if_empty(self, connections: dict[str, dict]) -> list[str]:
-        """On a first start (an empty table), add the given connections; returns the ids added."""
+        """On a first start (an empty table), add the given connections in one transaction, so a
+        reader never sees half of them; returns the ids added (none when another process, starting
+        at the same moment, seeded first)."""
         if self.conn_ids():
             return []
-        added = []
-        for conn_id, fields in connections.items():
-            try:
-                self.add(Connection(conn_id=conn_id, **fields))
-                added.append(conn_id)
-            except InvalidConnection:  # another process seeded it meanwhile (a class starting at once)
-                continue
-        return added
+        conns = [Connection(conn_id=conn_id, **fields) for conn_id, fields in connections.items()]
+        self.check_key()
+        try:
+            with self._sessions.begin() as session:
+                if session.scalar(self._mine(select(self.model.id)).limit(1)) is not None:
+                    return []  # seeded meanwhile (SQLite: this transaction waited for the other's lock)
+                for conn in conns:
+                    row = self._new_row(conn.conn_id)
+                    self._fill(row, conn)
+                    session.add(row)
+        except IntegrityError:  # PostgreSQL: another process inserted the same ids at the same moment
+            return []
+        return [c.conn_id for c in conns]
 
     def initialise(self, connections: dict[str, dict]) -> bool:
         """Fill a sandbox with ``connections`` the first time its owner opens it, in the same
@@ -333,7 +349,7 @@ def open_store(environ=os.environ) -> tuple[ConnectionStore, KeySource]:
     a new key could never read them. The key file made by this start is removed again then."""
     keys = load_keys(environ)
     store = ConnectionStore(make_engine(database_url(environ)), keys.fernet, keys.origin)
-    if keys.created and store.has_encrypted_rows():
+    if keys.created and store.has_encrypted_rows() and not store.key_reads_rows():
         os.unlink(keys.origin)
         raise DecryptionError(
             f"The key file {keys.origin} is missing, but the database holds connections encrypted with it. "

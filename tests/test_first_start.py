@@ -1,0 +1,83 @@
+"""A class arriving at once on a fresh lab: 50 browser sessions on one new server, and four CLIs
+on a new data dir — no traceback, no error message, one key, the practice set stored once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.classroom import Learner
+from tests.helpers import ROOT, Server
+
+SESSIONS = 50
+
+
+async def _first_loads(url: str, n: int) -> list[Learner]:
+    learners = [Learner(url) for _ in range(n)]
+    await asyncio.gather(*(learner.connect() for learner in learners))
+    await asyncio.gather(*(learner.rerun() for learner in learners))  # the walkthrough, all at once
+    await asyncio.gather(*(learner.open_page("connections") for learner in learners))  # 50 new sandboxes
+    for learner in learners:
+        await learner.ws.close()
+    return learners
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_fifty_sessions_open_a_fresh_lab_at_once(tmp_path, database, request, key):
+    env = {}
+    if database == "postgresql":
+        from sqlalchemy import create_engine
+
+        from engine.store import Base
+
+        url = request.getfixturevalue("pg_url")
+        engine = create_engine(url)
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+        env = {"LAB_DATABASE_URL": url, "LAB_FERNET_KEY": key}
+    server = Server(ROOT / "app.py", tmp_path / "home", env)
+    try:
+        learners = asyncio.run(_first_loads(server.url, SESSIONS))
+    finally:
+        server.stop()
+    assert [learner.error_texts for learner in learners if learner.errors] == []
+    walked = sum(any("Step 1 of 6" in t or "Now — Step 1" in t for t in learner.texts) for learner in learners)
+    listed = sum(any("my_gcp_conn" in t for t in learner.texts) for learner in learners)
+    assert (walked, listed) == (SESSIONS, SESSIONS)
+
+
+def test_four_clis_start_at_once_on_a_fresh_data_dir(tmp_path):
+    env = {**os.environ, "LAB_HOME": str(tmp_path / "home")}
+    env.pop("LAB_DATABASE_URL", None)
+    env.pop("LAB_FERNET_KEY", None)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "engine", "connections", "list", "-o", "json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert [(code, err) for code, _, err in results if code != 0 or "Traceback" in err or "locked" in err] == []
+    listed = [sorted(row["conn_id"] for row in json.loads(out)) for _, out, _ in results]
+    assert all(ids == listed[0] and "my_gcp_conn" in ids for ids in listed)
+    # one key for all four: what any of them stored decrypts with the key left on disk
+    got = subprocess.run(
+        [sys.executable, "-m", "engine", "connections", "get", "my_gcp_conn", "-o", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert got.returncode == 0, got.stderr
+    assert len(list((tmp_path / "home").glob("*.key"))) == 1
