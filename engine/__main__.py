@@ -32,6 +32,7 @@ from engine.lessons import scenario, scenarios, seed_connections
 from engine.secrets import EnvironmentVariablesBackend
 from engine.simulator import run_scenario
 from engine.store import open_store
+from engine.table import OPENED
 from engine.transfer import export_text, file_format_of, parse_text
 from engine.uri import masked_uri
 from engine.views import marked_words, process_rows, process_table, tracker_values, variable_tracker
@@ -320,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
         message = f"LAB_DATABASE_URL is not a database URL the lab can open ({err})."
     except OperationalError:
         message = "The lab's database cannot be reached (LAB_DATABASE_URL); try again once it is up."
+    finally:
+        for engine in list(OPENED):  # a command opens its engines once; close them with it
+            engine.dispose()
     print(f"error: {message}", file=sys.stderr)
     return 1
 

@@ -8,6 +8,7 @@ when a class starts at once.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import make_dataclass
 
 from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, create_engine, event
@@ -75,6 +76,9 @@ StoredRow = make_dataclass("StoredRow", COLUMNS, frozen=True)
 SECRET_FIELDS = {"password": "is_encrypted", "extra": "is_extra_encrypted"}
 
 
+OPENED: weakref.WeakSet = weakref.WeakSet()  # every engine made, so that a short-lived CLI can close them
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite waits for locks instead of failing at once."""
     if url.startswith("sqlite"):
@@ -94,6 +98,7 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     _create_tables(engine)
+    OPENED.add(engine)
     return engine
 
 

@@ -63,11 +63,15 @@ CATEGORIES = {
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("LAB_HOME", str(tmp_path / "home"))
-    store, _ = open_store({"LAB_HOME": str(tmp_path / "home")})
-    main(["connections", "list"])  # a first start: the lesson's connections
-    return store
+def lab(tmp_path, monkeypatch, db_url):
+    """A first start on SQLite or PostgreSQL (``db_url``): the lesson's connections, stored."""
+    env = {"LAB_HOME": str(tmp_path / "home"), "LAB_DATABASE_URL": db_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    store, _ = open_store(env)
+    main(["connections", "list"])
+    yield store
+    store.engine.dispose()
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:
