@@ -146,3 +146,12 @@ def test_an_export_is_private_and_says_it_holds_secrets(lab, tmp_path):
     code, out, err = run_cli(["export", str(target)])
     assert code == 0 and "secret in clear" in err
     assert target.stat().st_mode & 0o077 == 0
+
+
+def test_a_password_with_an_unescaped_slash_is_refused_not_split_into_the_schema(lab):
+    """Airflow would read mysql://user:123/abc@host/db as port 123 and schema "abc@host/db": the
+    password's tail, unencrypted. The lab refuses it and says how to encode it; encoded, it works."""
+    err = refused_cleanly(lab, ["add", "x", "--conn-uri", f"mysql://user:{SECRET[:4]}/{SECRET[4:]}@host/db"])
+    assert "%2F" in err and SECRET[4:] not in err
+    code, _, _ = run_cli(["add", "x", "--conn-uri", f"mysql://user:{SECRET[:4]}%2F{SECRET[4:]}@host/db"])
+    assert code == 0 and lab.get("x").password == f"{SECRET[:4]}/{SECRET[4:]}" and lab.get("x").schema == "db"
