@@ -5,6 +5,8 @@ mistake becomes a message beside the field it concerns, and nothing stored chang
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from engine.errors import AirflowException
@@ -12,7 +14,7 @@ from engine.forms import FieldError, build_connection, form_type, form_values
 from engine.hooks import test_connection
 from engine.lessons import connection_test_note, connection_types, seed_connections
 from engine.listing import connection_rows
-from engine.masking import MASK
+from engine.masking import MASK, SENSITIVE_WORDS
 from engine.secrets import connection_from_text
 from engine.transfer import env_line, export_text, file_format_of, parse_text
 from lab_ui import server, state
@@ -256,6 +258,20 @@ def import_pasted() -> None:
     if write(add, "import_text", ""):
         ss["import_text"] = ""
         ss["import_conn_id"] = ""
+    elif may_hold_secret(text):  # a refused paste is not left on the page with its password in clear
+        ss["import_text"] = ""
+        errors = ss.get(ERRORS) or {}
+        field = next(iter(errors), "import_text")
+        errors[field] = (
+            f"{errors.get(field, '')} The pasted text was cleared, as it may hold a secret; paste it again once fixed."
+        )
+        ss[ERRORS] = errors
+
+
+def may_hold_secret(text: str) -> bool:
+    """A pasted URI with a login or password (``…:…@``), or JSON naming a sensitive field."""
+    lowered = text.lower()
+    return bool(re.search(r"://[^/?#]*:[^/?#]*@|://[^@]*@", text)) or any(w in lowered for w in SENSITIVE_WORDS)
 
 
 def import_tab(conn_ids: list[str]) -> None:
