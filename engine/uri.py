@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from engine.errors import InvalidConnection
 from engine.masking import MASK, is_sensitive
+from engine.values import check_text
 
 EXTRA_KEY = "__extra__"
 URL_STRIPPED = "".join(map(chr, range(0x21)))  # what urlsplit strips from a URI's start (C0 and space)
@@ -50,6 +51,7 @@ def parse_uri(uri: str, decode_values: bool) -> dict[str, Any]:
     """
     if not isinstance(uri, str) or not uri.strip():
         raise InvalidConnection("The connection URI is empty.")
+    check_text("connection URI", uri)  # no NUL, no lone surrogate: refused before it is read
     if "://" not in uri and not uri.lstrip(URL_STRIPPED).startswith("//"):
         raise InvalidConnection(
             "Invalid connection string: an Airflow connection URI starts with the connection type and ://, "
@@ -125,16 +127,36 @@ def _why(err: ValueError) -> str:
 
 
 def masked_uri(uri: str) -> str:
-    """A URI with everything between ``//`` and ``@`` after the first ``:`` hidden, and the
-    values of sensitive or ``__extra__`` query parameters hidden: for error messages."""
-    base, _, query = uri.partition("?")
-    base = re.sub(r"(//[^/?#@]*?:)[^@]*@", r"\1" + MASK + "@", base)
+    """A URI for an error message, hiding whatever could be a secret however malformed it is:
+    everything up to the last ``@`` before the query (login and password, with any ``/ ? #`` or
+    ``@`` they hold), a ``:…`` after a host that is not a port, and the values of sensitive or
+    ``__extra__`` query parameters."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return MASK
+    rest, _, query = rest.partition("?")
+    if "@" in rest:
+        shown = MASK + "@" + rest.rsplit("@", 1)[1]
+    else:  # no @: a "user:secret" could still stand where host:port would
+        authority, slash, path = rest.partition("/")
+        host, colon, port = authority.partition(":")
+        shown = host + (f":{port}" if colon and port.isdigit() else f":{MASK}" if colon else "") + slash + path
+    base = f"{scheme}://{shown}"
     if not query:
         return base
-    params = [
-        (k, MASK if is_sensitive(k) or k == EXTRA_KEY else v) for k, v in parse_qsl(query, keep_blank_values=True)
-    ]
-    return base + "?" + "&".join(f"{quote(k)}={v if v == MASK else quote(v)}" for k, v in params)
+
+    def shown_key(k: str) -> str:  # a key that is not a plain name may be a password's tail
+        return k if PLAIN_KEY.fullmatch(k) else MASK
+
+    def shown_value(k: str, v: str) -> str:
+        return quote(v) if PLAIN_VALUE.fullmatch(v) and not is_sensitive(k) and k != EXTRA_KEY else MASK
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return base + "?" + "&".join(f"{shown_key(k)}={shown_value(k, v)}" for k, v in pairs)
+
+
+PLAIN_KEY = re.compile(r"[\w.\-]{1,64}", re.ASCII)
+PLAIN_VALUE = re.compile(r"[\w.\-/, ]{0,100}", re.ASCII)
 
 
 def build_uri(fields: dict[str, Any], extra: dict, flatten_only_strings: bool) -> str:

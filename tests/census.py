@@ -29,16 +29,21 @@ def _random_text(rng: random.Random, n: int) -> str:
 
 def _random_value(rng: random.Random, depth: int = 0):
     kind = rng.randrange(8 if depth < 2 else 5)
-    return [
-        None,
-        rng.choice([True, False]),
-        rng.randint(-(2**40), 2**40),
-        rng.choice([0.5, float("nan"), float("inf"), -1e308]),
-        _random_text(rng, 12),
-        [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))],
-        {_random_text(rng, 5): _random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))},
-        _random_text(rng, 40),
-    ][kind]
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.choice([True, False])
+    if kind == 2:
+        return rng.randint(-(2**40), 2**40)
+    if kind == 3:
+        return rng.choice([0.5, float("nan"), float("inf"), -1e308])
+    if kind == 4:
+        return _random_text(rng, 12)
+    if kind == 5:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if kind == 6:
+        return {_random_text(rng, 5): _random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}
+    return _random_text(rng, 40)
 
 
 def generated(n: int, seed: int = 13) -> dict[str, list[list[str]]]:
@@ -62,9 +67,10 @@ def generated(n: int, seed: int = 13) -> dict[str, list[list[str]]]:
 def files(tmp: Path) -> list[list[str]]:
     cases = {
         "non_utf8.json": b"\xff\xfe{}",
-        "bomb.yaml": ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-            f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
-        )).encode(),
+        "bomb.yaml": (
+            "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8))
+        ).encode(),
         "odd_keys.yaml": b"null: {conn_type: http}\n5: {conn_type: http}\nyes: {conn_type: http}\n",
         "dup.json": b'{"a": {"conn_type": "http"}, "a": {"conn_type": "mysql"}}',
         "list.json": b'[{"conn_type": "http"}]',
@@ -116,8 +122,15 @@ def census(generated_n: int, database_url: str | None = None) -> dict[str, Count
     return counts
 
 
-COLUMNS = ["tried", "refused, one clear message", "accepted", "traceback", "secret shown", "refused, store changed",
-           "accepted, then unreadable"]
+COLUMNS = [
+    "tried",
+    "refused, one clear message",
+    "accepted",
+    "traceback",
+    "secret shown",
+    "refused, store changed",
+    "accepted, then unreadable",
+]
 
 
 def table(counts: dict[str, Counter]) -> str:

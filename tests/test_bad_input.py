@@ -155,3 +155,18 @@ def test_a_password_with_an_unescaped_slash_is_refused_not_split_into_the_schema
     assert "%2F" in err and SECRET[4:] not in err
     code, _, _ = run_cli(["add", "x", "--conn-uri", f"mysql://user:{SECRET[:4]}%2F{SECRET[4:]}@host/db"])
     assert code == 0 and lab.get("x").password == f"{SECRET[:4]}/{SECRET[4:]}" and lab.get("x").schema == "db"
+
+
+def test_the_census_finds_no_traceback_no_secret_and_no_change():
+    """tests/census.py over every category (hand-written, generated, files): the note's figures."""
+    from tests.census import census
+
+    counts = census(int(os.environ.get("LAB_CENSUS_GENERATED", "150")))
+    for category, c in counts.items():
+        assert (c["traceback"], c["secret shown"], c["refused, store changed"], c["accepted, then unreadable"]) == (
+            0,
+            0,
+            0,
+            0,
+        ), category
+        assert c["tried"] == c["refused, one clear message"] + c["accepted"], category

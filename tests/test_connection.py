@@ -290,7 +290,7 @@ def test_200_characters_is_the_longest_new_conn_id():
 @pytest.mark.parametrize(
     "uri, words",
     [
-        ("type://user:pass@protocol://host:port?param=value", "Invalid connection string: type://user:***@protocol"),
+        ("type://user:pass@protocol://host:port?param=value", "Invalid connection string: type://***@protocol"),
         ("a://b://c://d", "Invalid connection string"),
         ("mysql://host:notaport/db", "port must be an integer"),
         ("mysql://host:70000/db", "port must be an integer"),

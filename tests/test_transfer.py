@@ -101,7 +101,7 @@ def test_import_accepts_the_local_filesystem_backends_forms():
         ("{not json", "json", "not valid JSON"),
         ('{"c": {"conn_type": "http", "hots": "x"}}', "json", "illegal keys: hots"),
         ('{"c": {"conn_type": "http", "extra": "{}", "extra_dejson": {}}}', "json", "mutually exclusive"),
-        ("c=mysql://u:pw@h:notaport", "env", "Connection `c`: Invalid connection string: mysql://u:***@h:notaport"),
+        ("c=mysql://u:pw@h:notaport", "env", "Connection `c`: Invalid connection string: mysql://***@h:notaport"),
         ("just text", "env", "Line 1: Invalid line format"),
         ("a=http://h\na=http://h2", "env", "Found multiple values for a"),
         ("[1, 2]", "json", "should contain the object"),
