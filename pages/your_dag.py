@@ -82,10 +82,20 @@ st.text_area("DAG source", key=SOURCE, height=260)
 st.button("Run this DAG", key="own_dag_run", type="primary", on_click=run_source)
 
 
+EVERY_STEP_CELLS = 20_000  # a tracker with a column after every step, up to this many cells
+
+
 def render(trace, step):
     walkthrough(trace, step)
     show_process_table(trace, step, compare=False)
-    show_tracker(trace, step, every_step=len(trace.dag.tasks) > 1, compare=False)
+    cells = len(trace.variables) * (len(trace.steps) + 1)
+    every_step = len(trace.dag.tasks) > 1 and cells <= EVERY_STEP_CELLS
+    show_tracker(trace, step, every_step=every_step, compare=False)
+    if len(trace.dag.tasks) > 1 and not every_step:
+        st.caption(
+            f"With {len(trace.dag.tasks):,} tasks a column after every step would be {cells:,} cells; the "
+            "tracker shows the lesson's columns instead."
+        )
 
 
 def show_error(error: DagSourceError) -> None:
