@@ -118,3 +118,14 @@ def test_hostile_dags_are_refused_or_bounded_and_another_learner_steps_on(tmp_pa
     assert said["500 tasks (the limit)"] == "" and said["markup in task ids"] == ""  # these run
     assert "Syntax error" in said["not Python"] or "null" in said["not Python"].lower()
     assert "<iframe" not in results["markup in task ids"]["texts"].replace("&lt;iframe", "")
+
+
+def test_a_dag_of_many_tasks_gets_the_lessons_tracker_columns_not_one_per_step():
+    from tests.helpers import open_app, tables, texts
+
+    at = open_app("pages/your_dag.py")
+    at.text_area(key="own_dag_source").set_value(generated_dag(500, 3))
+    at.button(key="own_dag_run").click().run()
+    assert "a column after every step would be 1,504,500 cells" in texts(at)  # 1,500 variables × 1,003
+    tracker = tables(at)[-1]
+    assert len(tracker.headers) <= 7  # Variable, Start, After Step 2, 3, 5, Final (not 1,003 columns)
