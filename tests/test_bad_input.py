@@ -48,6 +48,8 @@ CATEGORIES = {
         ["add", "x", "--conn-uri", f"mysql://u:{SECRET}@h:notaport/db"],
         ["add", "x", "--conn-uri", "just-a-host"],
         ["add", "x", "--conn-uri", f"//u:{SECRET}@abc"],
+        ["add", "x", "--conn-uri", f"mysql://u:{SECRET[:4]}/{SECRET[4:]}@h/db"],  # an unescaped / in the password
+        ["add", "x", "--conn-uri", f"mysql://u:{SECRET}\ud800@h/db"],  # a lone surrogate
     ],
     "conn_ids": [
         ["add", "a b", "--conn-type", "http"],
