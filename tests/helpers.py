@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -321,3 +322,17 @@ def store_with(url: str, connections: int) -> ConnectionStore:
     for conn_id, fields in seed_connections().items():
         store.add(Connection(conn_id=conn_id, **fields))
     return store
+
+
+def engine_cli(home, *args: str) -> subprocess.CompletedProcess:
+    """``python -m engine <args>`` in a subprocess with its own ``LAB_HOME``, as a shell runs it."""
+    env = {**os.environ, "LAB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def lab_env(monkeypatch, home, db_url: str) -> dict[str, str]:
+    """Point the lab (pages, CLI in process) at ``home`` and ``db_url``; returns that environment."""
+    env = {"LAB_HOME": str(home), "LAB_DATABASE_URL": db_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

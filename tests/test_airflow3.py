@@ -300,19 +300,10 @@ def test_the_test_connection_note_matches_airflows_default(airflow):
 
 
 def test_the_cli_lists_where_the_lessons_words_simplify(tmp_path):
-    import os
-    import subprocess
-    import sys
+    from tests.helpers import engine_cli
 
     def simplifications(scenario_id):
-        env = {**os.environ, "LAB_HOME": str(tmp_path)}
-        out = subprocess.run(
-            [sys.executable, "-m", "engine", "run", "--scenario", scenario_id, "--format", "json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        )
+        out = engine_cli(tmp_path, "run", "--scenario", scenario_id, "--format", "json")
         return json.loads(out.stdout)["simplifications"]
 
     lesson = {(s["where"], s["words"], s["marker"]) for s in simplifications("lesson")}

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from engine.__main__ import main
 from engine.store import open_store
+from tests.helpers import lab_env
 
 SECRET = "s3cr3t-pa55word"
 CATEGORIES = {
@@ -67,10 +68,7 @@ CATEGORIES = {
 @pytest.fixture
 def lab(tmp_path, monkeypatch, db_url):
     """A first start on SQLite or PostgreSQL (``db_url``): the lesson's connections, stored."""
-    env = {"LAB_HOME": str(tmp_path / "home"), "LAB_DATABASE_URL": db_url}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    store, _ = open_store(env)
+    store, _ = open_store(lab_env(monkeypatch, tmp_path / "home", db_url))
     main(["connections", "list"])
     yield store
     store.engine.dispose()

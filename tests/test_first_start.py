@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from benchmarks.classroom import Learner
-from tests.helpers import ROOT, Server
+from tests.helpers import ROOT, Server, engine_cli
 
 SESSIONS = 50
 
@@ -72,12 +72,6 @@ def test_four_clis_start_at_once_on_a_fresh_data_dir(tmp_path):
     listed = [sorted(row["conn_id"] for row in json.loads(out)) for _, out, _ in results]
     assert all(ids == listed[0] and "my_gcp_conn" in ids for ids in listed)
     # one key for all four: what any of them stored decrypts with the key left on disk
-    got = subprocess.run(
-        [sys.executable, "-m", "engine", "connections", "get", "my_gcp_conn", "-o", "json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    got = engine_cli(tmp_path / "home", "connections", "get", "my_gcp_conn", "-o", "json")
     assert got.returncode == 0, got.stderr
     assert len(list((tmp_path / "home").glob("*.key"))) == 1

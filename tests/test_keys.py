@@ -16,7 +16,7 @@ from engine.__main__ import main
 from engine.lessons import seed_connections
 from engine.store import open_store
 from engine.table import SandboxRow
-from tests.helpers import open_app, texts
+from tests.helpers import lab_env, open_app, texts
 
 SECRETS = [seed_connections()["my_aws_conn"]["password"], "PRACTICE-ONLY-NOT-A-REAL-KEY"]
 COMMANDS = [
@@ -50,10 +50,7 @@ def everything_stored(store):
 @pytest.fixture
 def stored(tmp_path, monkeypatch, db_url):
     """A lab with the practice set in the shared table and in one learner's sandbox, its key in a file."""
-    env = {"LAB_HOME": str(tmp_path / "home"), "LAB_DATABASE_URL": db_url}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    store, keys = open_store(env)
+    store, keys = open_store(lab_env(monkeypatch, tmp_path / "home", db_url))
     store.seed_if_empty(seed_connections())
     store.sandbox("learner:1").initialise(seed_connections())
     (tmp_path / "in.json").write_text(json.dumps({"imported": {"conn_type": "http", "password": "pw-imp-1"}}))

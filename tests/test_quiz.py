@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +12,7 @@ from engine.lessons import scenarios
 from engine.progress import InvalidName, Record, summary, validate_name
 from engine.quiz import answer_key, lettered, questions, shuffled
 from lab_ui import server as lab
-from tests.helpers import links, open_app, texts
+from tests.helpers import engine_cli, links, open_app, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,25 +54,12 @@ def test_retries_shuffle_the_options_and_the_letters_stay_in_order():
 
 
 def test_cli_prints_the_bank_with_computed_keys(tmp_path):
-    env = {**os.environ, "LAB_HOME": str(tmp_path)}
-    out = subprocess.run(
-        [sys.executable, "-m", "engine", "quiz", "--scenario", "lesson", "--format", "json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    out = engine_cli(tmp_path, "quiz", "--scenario", "lesson", "--format", "json")
     bank = json.loads(out.stdout)
     assert {"id", "scenario", "question", "options", "answer", "step"} <= set(bank[0])
     seed2 = next(q for q in bank if q["id"] == "seed-2")
     assert (seed2["answer"], seed2["step"]) == ("Session closed", 5)
-    bad = subprocess.run(
-        [sys.executable, "-m", "engine", "quiz", "--scenario", "nope"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    bad = engine_cli(tmp_path, "quiz", "--scenario", "nope")
     assert bad.returncode == 1 and "Unknown scenario" in bad.stderr
 
 

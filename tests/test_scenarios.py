@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ from engine.lessons import DATA_DIR, scenario, scenarios
 from engine.quiz import reference_trace
 from engine.simulator import run_scenario
 from engine.views import changed_steps, changed_tracker_cells, notes_for
-from tests.helpers import open_app, rendered, tables, texts
+from tests.helpers import engine_cli, open_app, rendered, tables, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = [
@@ -167,14 +164,7 @@ def test_real_airflow_notes_come_with_their_source():
 
 @pytest.mark.parametrize("scenario_id", IDS)
 def test_cli_runs_every_scenario(tmp_path, scenario_id):
-    env = {**os.environ, "LAB_HOME": str(tmp_path)}
-    out = subprocess.run(
-        [sys.executable, "-m", "engine", "run", "--scenario", scenario_id, "--format", "json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    out = engine_cli(tmp_path, "run", "--scenario", scenario_id, "--format", "json")
     data = json.loads(out.stdout)
     assert data["scenario"] == scenario_id and data["process_table"][0]["Action"] == "DAG starts execution"
     assert data["succeeded"] == (EXPECTED.get(scenario_id, (None,))[0] is None)
