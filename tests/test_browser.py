@@ -24,6 +24,7 @@ PAGES = {
     "connections": "Connections",
     "compare": "Compare with the lesson",
     "your_dag": "Your DAG",
+    "teacher": "Teacher's view",
 }
 
 

@@ -225,6 +225,10 @@ def test_the_teachers_view_behind_its_passphrase_shows_the_classs_figures(browse
         text = Path(download.value.path()).read_text(encoding="utf-8")
         seed1 = next(r for r in csv.DictReader(io.StringIO(text)) if r["question_id"] == "seed-1")
         assert (seed1["answered"], seed1["first_try_right"], seed1["most_chosen_wrong"]) == ("2", "1", "Step 2")
+        from axe_playwright_python.sync_playwright import Axe
+
+        found = [v["id"] for v in Axe().run(teacher).response["violations"] if v["impact"] in ("serious", "critical")]
+        assert found == []  # the charts, tables and forms of the open view
     finally:
         server.stop()
 
