@@ -58,10 +58,10 @@ def pick(page, label_re: str, value: str) -> None:
     page.wait_for_selector(READY)
 
 
-@pytest.mark.parametrize("scenario", ["lesson", "aws_s3", "azure_blob", "airflow3"])
+@pytest.mark.parametrize("scenario", ["aws_s3", "airflow3"])  # a password in login/password; the masked log
 def test_no_page_of_any_run_carries_a_secret(page, lab_server, scenario):
     for path in PAGES:
-        for step in (2, 3, 7):
+        for step in (3, 12):  # after the look-up and the client (12: the airflow3 run's task log, the last step else)
             open_page(page, f"{lab_server.url}/{path}?step={step}&scenario={scenario}")
             assert_no_secret(page, f"/{path} step {step} of {scenario}")
 
