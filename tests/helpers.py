@@ -336,3 +336,13 @@ def lab_env(monkeypatch, home, db_url: str) -> dict[str, str]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+def run_async(make_coroutine):
+    """``asyncio.run(make_coroutine())`` in a thread of its own: the browser tests' Playwright keeps
+    an event loop running in this thread, where ``asyncio.run`` refuses to start another."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()

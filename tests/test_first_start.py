@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from benchmarks.classroom import Learner
-from tests.helpers import ROOT, Server, engine_cli
+from tests.helpers import ROOT, Server, engine_cli, run_async
 
 SESSIONS = 50
 
@@ -43,7 +43,7 @@ def test_fifty_sessions_open_a_fresh_lab_at_once(tmp_path, database, request, ke
         env = {"LAB_DATABASE_URL": url, "LAB_FERNET_KEY": key}
     server = Server(ROOT / "app.py", tmp_path / "home", env)
     try:
-        learners = asyncio.run(_first_loads(server.url, SESSIONS))
+        learners = run_async(lambda: _first_loads(server.url, SESSIONS))
     finally:
         server.stop()
     assert [learner.error_texts for learner in learners if learner.errors] == []

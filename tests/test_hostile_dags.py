@@ -17,7 +17,7 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.classroom import Learner, rss_kb
-from tests.helpers import ROOT, Server, generated_dag
+from tests.helpers import ROOT, Server, generated_dag, run_async
 
 pytestmark = pytest.mark.browser
 HEADER = "from airflow import DAG\nwith DAG('x') as dag:\n"
@@ -95,7 +95,7 @@ def test_hostile_dags_are_refused_or_bounded_and_another_learner_steps_on(tmp_pa
     HOSTILE["code that would run"] = HOSTILE["code that would run"].replace("/tmp/lab-pwned", str(marker))
     server = Server(ROOT / "app.py", tmp_path / "home")
     try:
-        results = asyncio.run(scenario(server.url, server.proc.pid))
+        results = run_async(lambda: scenario(server.url, server.proc.pid))
     finally:
         server.stop()
     print(
