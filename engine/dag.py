@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from engine.errors import AirflowException
 from engine.lessons import operators
+from engine.pacing import cyclic_gc_paused
 
 
 class DagSourceError(AirflowException):
@@ -95,7 +96,8 @@ def read_dag(source: str, limits: Limits = Limits()) -> Dag:
             f"The DAG is {len(source):,} characters long; the lab reads DAGs of up to {limits.chars:,}."
         )
     try:
-        dag = _read(source)
+        with cyclic_gc_paused():  # the tree and the tasks are long-lived: no collector pass over them
+            dag = _read(source)
     except (RecursionError, MemoryError):
         raise DagSourceError("The DAG nests too deeply to read (brackets or calls inside one another).") from None
     if limits.tasks is not None and len(dag.tasks) + len(dag.other_tasks) > limits.tasks:
