@@ -52,15 +52,25 @@ def intro() -> None:
     who = f"{member.name}'s (kept with your class name and PIN)" if member else "this browser's (kept in a cookie)"
     cols = st.columns([3, 1], vertical_alignment="center")
     cols[0].caption(f"Practice connections: {who}.")
-    cols[1].button(
-        "Reset my practice connections",
-        key="sandbox_reset",
-        on_click=_reset,
-        help="Put back the lesson's practice connections; what you added, edited or deleted is undone.",
-    )
+    if not ss.get(RESET_ASKED):
+        cols[1].button(
+            "Reset my practice connections",
+            key="sandbox_reset",
+            on_click=lambda: ss.update({RESET_ASKED: True}),
+            help="Put back the lesson's practice connections; what you added, edited or deleted is undone.",
+        )
+        return
+    st.warning("Reset? Every connection you added, edited or deleted goes back to the lesson's practice set.", icon="⚠️")
+    yes, no = st.columns(2)
+    yes.button("Yes, reset them", key="sandbox_reset_yes", type="primary", on_click=_reset)
+    no.button("Cancel", key="sandbox_reset_no", on_click=lambda: ss.update({RESET_ASKED: False}))
+
+
+RESET_ASKED = "sandbox_reset_asked"
 
 
 def _reset() -> None:
+    ss[RESET_ASKED] = False
     restored = state.sandbox_store().reset(seed_connections())
     ss[DONE] = f"Your practice connections are the lesson's again: {', '.join(restored)}."
 

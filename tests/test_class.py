@@ -162,6 +162,11 @@ def test_one_learner_deleting_my_gcp_conn_changes_nothing_for_another(browser, t
         ada.reload()
         assert "my_gcp_conn" not in listed(ada, server.url)
         ada.get_by_role("button", name="Reset my practice connections").click()
+        ada.get_by_role("button", name="Cancel").click()  # asked first: nothing happens on Cancel
+        ada.wait_for_selector(READY)
+        assert "my_gcp_conn" not in listed(ada, server.url)
+        ada.get_by_role("button", name="Reset my practice connections").click()
+        ada.get_by_role("button", name="Yes, reset them").click()
         ada.get_by_text("Your practice connections are the lesson's again").wait_for()
         assert "my_gcp_conn" in listed(ada, server.url)
     finally:
