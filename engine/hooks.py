@@ -38,7 +38,6 @@ class Credentials:
     kind: str  # e.g. "service account keyfile_dict"
     principal: str  # who the calls run as, e.g. the service account's e-mail ("" when unknown yet)
     scope: str | None  # the project (Google), region (AWS) or account URL (Azure)
-    lazy: bool = True  # a token is fetched at the first request, not now
     ambient: bool = False  # the worker's own identity (ADC, boto3's chain, DefaultAzureCredential)
 
 
@@ -181,7 +180,7 @@ class GoogleCloudHook(SimulatedHook):
             )
         project = get("project")
         if get("is_anonymous"):
-            return Credentials("anonymous credentials", "anonymous", project, lazy=False)
+            return Credentials("anonymous credentials", "anonymous", project)
         key_path = get("key_path")
         if key_path:
             if str(key_path).endswith(".p12"):

@@ -242,16 +242,12 @@ class ConnectionStore:
         at the same moment, seeded first)."""
         if self.conn_ids():
             return []
-        conns = [Connection(conn_id=conn_id, **fields) for conn_id, fields in connections.items()]
-        self.check_key()
+        conns = self._checked(connections)
         try:
             with self._sessions.begin() as session:
                 if session.scalar(self._mine(select(self.model.id)).limit(1)) is not None:
                     return []  # seeded meanwhile (SQLite: this transaction waited for the other's lock)
-                for conn in conns:
-                    row = self._new_row(conn.conn_id)
-                    self._fill(row, conn)
-                    session.add(row)
+                self._insert(session, conns)
         except IntegrityError:  # PostgreSQL: another process inserted the same ids at the same moment
             return []
         return [c.conn_id for c in conns]
@@ -287,6 +283,9 @@ class ConnectionStore:
         for row in session.scalars(self._mine(select(self.model)).with_for_update()).all():
             session.delete(row)
         session.flush()
+        self._insert(session, conns)
+
+    def _insert(self, session, conns: list[Connection]) -> None:
         for conn in conns:
             row = self._new_row(conn.conn_id)
             self._fill(row, conn)

@@ -210,19 +210,21 @@ def step_markers(trace: Trace, step: int) -> dict[str, tuple]:
     return {k: v for k, v in found.items() if v}
 
 
-TABLE_FIELDS = {"Action": "action", "Airflow Internal State": "internal_state", "Result": "result"}
+COLUMN_FIELDS = {"Action": "action", "Airflow Internal State": "state", "Result": "result"}  # → template field
+
+
+def column_markers(step: Step) -> dict[str, tuple]:
+    """The process table's column → the markers its cell's words carry at ``step``."""
+    return {column: fidelity.of_step(step, field_name) for column, field_name in COLUMN_FIELDS.items()}
 
 
 def marked_words(trace: Trace, every_step: bool = False) -> list[tuple[str, str, fidelity.Marker]]:
     """(where, the lesson's words, marker) for each table cell and tracker value of the run whose
     words simplify Airflow, in the order the tables show them (for the CLI and exports)."""
     found = []
-    for step in trace.steps:
-        for column, attr in TABLE_FIELDS.items():
-            field_name = "state" if attr == "internal_state" else attr
-            found += [
-                (f"Step {step.number}, {column}", getattr(step, attr), m) for m in fidelity.of_step(step, field_name)
-            ]
+    for step, row in zip(trace.steps, process_rows(trace)):
+        for column, markers in column_markers(step).items():
+            found += [(f"Step {step.number}, {column}", row[column], m) for m in markers]
     columns = dict(tracker_columns(trace, every_step))
     for variable, row in tracker_values(trace, every_step).items():
         for label, words in row.items():

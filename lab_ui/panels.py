@@ -20,6 +20,7 @@ from engine.views import (
     changed_tracker_cells,
     changes_at,
     column_for_step,
+    column_markers,
     log_lines,
     notes_for,
     process_rows,
@@ -198,9 +199,6 @@ def comparable(trace: Trace) -> bool:
     return trace.scenario_id != "lesson" and scenario(trace.scenario_id).path == "lesson"
 
 
-COLUMN_FIELDS = {"Action": "action", "Airflow Internal State": "state", "Result": "result"}
-
-
 def show_process_table(trace: Trace, step: int, hide_future: bool = False, compare: bool = True) -> None:
     rows = process_rows(trace)
     versus = compare and comparable(trace)  # a column that marks the rows unlike the lesson's
@@ -213,7 +211,7 @@ def show_process_table(trace: Trace, step: int, hide_future: bool = False, compa
         state = step_state(trace, s.number, step)
         classes[len(cells)] = state
         extra = ["≠ changed from the lesson" if s.number in changed else ""] if versus else []
-        row_marks = {c: fidelity.of_step(s, f) for c, f in COLUMN_FIELDS.items()}
+        row_marks = column_markers(s)
         used.extend(m for found in row_marks.values() for m in found)
         values = [sym(str(v), row_marks.get(k, ())) for k, v in row.items()]
         cells.append([mark(state), *values, *extra])
