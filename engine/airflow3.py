@@ -80,12 +80,12 @@ class AirflowRunner(Runner):
             Lookup(lk.source, "metadata DB", lk.found, lk.error) for lk in lookups if lk.source != "environment"
         ]
         words = self.lesson["lookup_words"]
-        worker_text = _lookups_text((*worker, Lookup("execution_api", "Execution API", found_in_env)), words)
-        if found_in_env:
+        if found_in_env:  # the worker's environment answers: the Execution API is not asked
             worker_text = _lookups_text(tuple(worker), words)
             frame.secret = "in_env"
             yield ev(frame, "worker_chain", "ok", task, {"lookups": worker_text, "where": env_name})
         else:
+            worker_text = _lookups_text((*worker, Lookup("execution_api", "Execution API", False)), words)
             facts = {"lookups": worker_text, "env_name": env_name}
             yield ev(frame, "worker_chain", "asks_api", task, facts)
             yield ev(frame, "execution_api", "ok", task, {})
