@@ -98,12 +98,13 @@ def sandbox(owner: str, environ=os.environ) -> ConnectionStore:
     return _sandbox(owner, get_store(environ))
 
 
-def current_trace(scenario_id: str, dag_source: str | None = None, owner: str | None = None) -> Trace:
+def current_trace(scenario_id: str, dag_source: str | None = None, owner: str = "") -> Trace:
     """The run the pages show. A scenario runs against the lesson's own practice connections, read
     only and always as the lesson defines them, so no learner's edit can change another's lesson;
-    a learner's own DAG runs against that learner's sandbox (computed once per sandbox state)."""
-    if dag_source is None or owner is None:
-        return reference_trace(scenario_id, dag_source)
+    a learner's own DAG (``dag_source``) runs against that learner's sandbox (``owner``), computed
+    once per sandbox state — never through the unbounded cache of the lesson's own runs."""
+    if dag_source is None:
+        return reference_trace(scenario_id)
     store = sandbox(owner)
     return _trace(scenario_id, dag_source, store, current_fingerprint(store))
 

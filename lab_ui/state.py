@@ -63,7 +63,9 @@ def current_trace(dag_source: str | None = None) -> Trace:
     """The run the pages show: the current scenario's (against the lesson's own practice
     connections), or ``dag_source``'s DAG in the current scenario (its environment variables and
     cloud) against this learner's own practice connections."""
-    return server.current_trace(st.session_state[SCENARIO], dag_source, owner() if dag_source else None)
+    if dag_source is None:
+        return server.current_trace(st.session_state[SCENARIO])
+    return server.current_trace(st.session_state[SCENARIO], dag_source, owner())
 
 
 def owner() -> str:
