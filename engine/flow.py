@@ -1,4 +1,4 @@
-"""The process flow as a ``graphviz.Digraph``: the seven nodes, each in its state at a step.
+"""The process flow as an inline SVG: the seven nodes, each in its state at a step.
 
 States share one colour language with the tables (see ``STATES``): pending, current, done,
 failed. The current node is marked by a double border and bold text as well as colour, and each
@@ -13,7 +13,7 @@ from engine import fidelity
 from engine.trace import Trace
 
 # The one palette: state → (symbol, fill, border/text colour, words, the table's short word).
-# The SVG, the graphviz chart and the tables all read it.
+# The SVG and the tables read it.
 STATES = {
     "pending": ("○", "#f1f3f4", "#5f6368", "not reached yet", "next"),
     "current": ("▶", "#d2e3fc", "#174ea6", "happening now", "now"),
@@ -50,6 +50,13 @@ def node_states(trace: Trace, step: int) -> dict[str, str]:
     not happen (skipped), and so did defining and storing a conn_id that no backend has. The
     last step ends the run: no node is current then, and ``run_ended`` says how it ended.
     """
+    return every_node_state(trace, step)[step]
+
+
+def every_node_state(trace: Trace, last: int | None = None) -> list[dict[str, str]]:
+    """``node_states`` after each step 0…``last`` (default: the whole run), in one pass over the
+    steps: a run of thousands of steps is drawn without re-reading the steps before each one."""
+    last = len(trace.steps) if last is None else last
     nodes = [n["id"] for n in trace.lesson["flow"]]
     states = dict.fromkeys(nodes, "pending")
     defined = not any(
@@ -57,19 +64,23 @@ def node_states(trace: Trace, step: int) -> dict[str, str]:
     )
     for node in PRE_RUN:
         states[node] = "done" if defined else "skipped"
-    for s in trace.steps[:step]:
-        if s.kind != "dag_end":  # the run's end is not a node of the flow
-            states[s.flow_node] = _state_of(s)
     failed = trace.failed_step
-    if failed is not None and failed.number <= step:  # what the failure stopped will not happen
-        for node in nodes:
-            if states[node] == "pending" and (node != CLOSE or step == len(trace.steps)):
-                states[node] = "skipped"
-    if 0 < step <= len(trace.steps) and trace.step(step).kind != "dag_end":
-        current = trace.step(step)
-        if states[current.flow_node] == "done":
-            states[current.flow_node] = "current"
-    return states
+    total = len(trace.steps)
+    found = []
+    for step in range(0, last + 1):
+        if step > 0 and trace.steps[step - 1].kind != "dag_end":  # the run's end is not a node of the flow
+            states[trace.steps[step - 1].flow_node] = _state_of(trace.steps[step - 1])
+        now = dict(states)
+        if failed is not None and failed.number <= step:  # what the failure stopped will not happen
+            for node in nodes:
+                if now[node] == "pending" and (node != CLOSE or step == total):
+                    now[node] = "skipped"
+        if 0 < step <= total and trace.step(step).kind != "dag_end":
+            current = trace.step(step)
+            if now[current.flow_node] == "done":
+                now[current.flow_node] = "current"
+        found.append(now)
+    return found
 
 
 def _state_of(step) -> str:
@@ -85,63 +96,33 @@ def run_ended(trace: Trace, step: int) -> str | None:
     return trace.steps[-1].result if step >= len(trace.steps) else None
 
 
-def describe(trace: Trace, step: int) -> str:
-    """A sentence for screen readers: every node and its state."""
-    states = node_states(trace, step)
+def describe(trace: Trace, step: int, numbered: bool = True, states: dict | None = None) -> str:
+    """A sentence for screen readers: every node and its state (``numbered``: and the step, which
+    the player's heading already says: without it, steps with the same states draw the same SVG)."""
+    states = states or node_states(trace, step)
     parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in trace.lesson["flow"]]
     ended = run_ended(trace, step)
     end = f" Run ended: {ended}." if ended else ""
-    return f"Process flow at step {step} of {len(trace.steps)}. " + "; ".join(parts) + "." + end
+    at = f" at step {step} of {len(trace.steps)}" if numbered else ""
+    return f"Process flow{at}. " + "; ".join(parts) + "." + end
 
 
-def flow_graph(trace: Trace, step: int, direction: str = "TB"):
-    """The flow as a ``graphviz.Digraph`` (imported here, so the SVG path never loads it)."""
-    import graphviz
-
-    states = node_states(trace, step)
-    graph = graphviz.Digraph(
-        "process_flow", graph_attr={"rankdir": direction, "bgcolor": "transparent", "ranksep": "0.25", "nodesep": "0.2"}
-    )
-    graph.attr(
-        "node",
-        shape="box",
-        style="rounded,filled",
-        fontname="Helvetica",
-        fontsize="12",
-        height="0.35",
-        width="2.8",
-        margin="0.08,0.04",
-    )
-    graph.attr("edge", color="#80868b")
-    flow = trace.lesson["flow"]
-    for node in flow:
-        state = states[node["id"]]
-        symbol, fill, ink, _, _ = STATES[state]
-        attrs = {"fillcolor": fill, "color": ink, "fontcolor": ink}
-        if state in ("current", "failed") and step > 0 and trace.step(step).flow_node == node["id"]:
-            attrs.update(peripheries="2", penwidth="2", fontname="Helvetica-Bold")
-        label = fidelity.with_symbols(node["label"], fidelity.at("flow." + node["id"]))
-        graph.node(node["id"], f"{symbol} {label}", **attrs)
-    for a, b in zip(flow, flow[1:]):
-        graph.edge(a["id"], b["id"])
-    return graph
-
-
-def flow_svg(trace: Trace, step: int) -> str:
+def flow_svg(trace: Trace, step: int, states: dict | None = None) -> str:
     """The same flow as an inline SVG (a straight chain needs no layout engine).
 
-    Drawn in Python so that a step redraws in the browser at once; ``flow_graph`` gives the
-    graphviz version of the same node states.
+    A straight chain needs no layout engine (graphviz took ~600 ms a step); ``states``: given
+    when already known (``every_node_state``).
     """
-    states = node_states(trace, step)
+    states = states or node_states(trace, step)
     now = trace.step(step) if 0 < step <= len(trace.steps) else None
     current = now.flow_node if now is not None and now.kind != "dag_end" else None
     ended = run_ended(trace, step)
     box_w, box_h, gap, pad = 300, 34, 16, 6
     height = pad * 2 + len(trace.lesson["flow"]) * (box_h + gap) - gap + (box_h if ended else 0)
+    label = _attr(describe(trace, step, False, states))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {box_w + 2 * pad} {height}" '
-        f'width="100%" style="max-width:{box_w + 2 * pad}px" aria-label="{_attr(describe(trace, step))}">'
+        f'width="100%" style="max-width:{box_w + 2 * pad}px" aria-label="{label}">'
     ]
     for i, node in enumerate(trace.lesson["flow"]):
         y = pad + i * (box_h + gap)

@@ -31,6 +31,7 @@ BROWSER = "lab_browser"  # this browser's sandbox token, for a learner who has n
 NEW_COOKIE = "lab_new_cookie"  # a token this run made, for the frame to keep in a cookie
 TEACHER = "lab_teacher"  # whether this session gave the instructor passphrase
 MEMBER_TOKEN = "lab_member_token"  # the signed-in token of MEMBER (its cookie's value)
+REPORTED = "lab_reported"  # (scenario, step) the browser's player last reported: already in its URL
 SET_COOKIES = "lab_set_cookies"  # cookies for the frame to write in the browser: name → (value, max age)
 COOKIE = "lab_sandbox"
 MEMBER_COOKIE = "lab_member"
@@ -154,8 +155,12 @@ def sync_from_url() -> None:
 
 
 def write_url(step: int) -> None:
-    """Keep ``?step=`` (and ``?scenario=`` unless it is the lesson) in step with the state."""
+    """Keep ``?step=`` (and ``?scenario=`` unless it is the lesson) in step with the state. Not
+    for a step the browser's player reported: it wrote that URL itself (``history.replaceState``),
+    and Streamlit would push a history entry for a URL that one more step has moved on from."""
     ss = st.session_state
+    if ss.get(REPORTED) == (ss[SCENARIO], step):
+        return
     wanted = {k: v for k, v in st.query_params.items() if k not in ("step", "scenario")}  # a page's own (dag)
     wanted["step"] = str(step)
     if ss[SCENARIO] != "lesson":

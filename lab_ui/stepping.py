@@ -1,36 +1,158 @@
-"""The step controls every stepped page shares, driving the one ``Player`` in the session.
+"""Stepping through a recorded run, the same on every stepped page.
 
-First / previous / next / last, a slider, keys (← → Home End), autoplay and "predict, then
-step". A step reruns only the stepped fragment (not the sidebar or the page's frame) and keeps
-the URL in step.
+The run's views for every step go to the browser once (``engine.replay``) and the player there
+(``static/player.js``, a Streamlit v2 component in the page's own DOM) steps them with no round
+trip: buttons, a slider, keys (← → Home End), ``?step=`` kept current. The browser reports its
+step back, debounced, so every page, the URL of a fresh load and the quiz see it. Python moves
+the step itself on a deep link, Back, autoplay and a revealed prediction; it then bumps a nonce,
+the only thing that makes the player follow ``data.step`` (a report's rerun can carry an older
+step). A run too large to send (a DAG of thousands of tasks) is stepped by the server instead,
+drawn by the same renderer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
+import weakref
+from collections import OrderedDict
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import streamlit as st
 
+from engine import replay
 from engine.player import AUTOPLAY_SECONDS, Player
 from engine.trace import Trace
 from engine.views import NOTHING_CHANGES, prediction_choices
-from lab_ui import state
+from lab_ui import server, state
+
+STATIC = Path(__file__).parent / "static"
+PLAYER_KEY = "lab_step_player"  # the component: its state holds the browser's last reported step
+NONCE = "lab_step_nonce"  # bumped each time Python moves the step (the player follows only then)
+SHOWN = "lab_step_shown"  # (run digest, step) the player was last sent or reported
+SENT_STEP = "lab_step_sent"  # the step sent with the current nonce
+
+_player = st.components.v2.component(
+    "lab_player",
+    js=(STATIC / "player.js").read_text(encoding="utf-8"),
+    css=(STATIC / "player.css").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
 
 
-def stepped(render: Callable[[Trace, int], None], dag_source: str | None = None) -> None:
-    """The step options, then the stepper and the views of the current step as a fragment."""
+class Views:
+    """A stepped page's views of one run: the layout, and the payload when it is small enough."""
+
+    def __init__(self, layout: list, total: int):
+        self.layout, self.total = layout, total
+        self.text: str | None = None
+        if total <= replay.MAX_STEPS:
+            text = replay.encode(replay.payload(layout, total))
+            if len(text.encode()) <= replay.MAX_BYTES:
+                self.text = text
+        self.digest = hashlib.sha256((self.text or f"{id(layout)}").encode()).hexdigest()[:16]
+
+
+_views: OrderedDict = OrderedDict()  # (id(trace), page, options) → (weakref to trace, Views); shared by sessions
+
+
+def views(page: str, trace: Trace, lesson_trace: Trace | None, options: dict) -> Views:
+    """The page's views of ``trace``, built once per run and shared by every learner who shows it."""
+    key = (id(trace), page, tuple(sorted(options.items())))
+    found = _views.get(key)
+    if found is not None and found[0]() is trace:
+        _views.move_to_end(key)
+        return found[1]
+    built = Views(replay.page_layout(page, trace, lesson_trace, **options), len(trace.steps))
+    _views[key] = (weakref.ref(trace), built)
+    while len(_views) > 64:
+        _views.popitem(last=False)
+    return built
+
+
+def stepped(page: str, dag_source: str | None = None, options=None, compare: bool = True) -> None:
+    """The step options, then the player of ``page`` (a fragment: a step's report reruns only it).
+    ``options``: a function drawing the page's own toggles and returning what they chose."""
     step_options()
-    _stepped(render, dag_source)
+    _stepped(page, dag_source, options, compare)
 
 
 @st.fragment
-def _stepped(render: Callable[[Trace, int], None], dag_source: str | None = None) -> None:
+def _stepped(page: str, dag_source: str | None, options, compare: bool) -> None:
     trace = state.current_trace(dag_source)
     cursor = state.player(trace)
-    state.write_url(cursor.step)
-    stepper(trace, cursor)
-    render(trace, cursor.step)
+    chosen = options(trace) if options else {}
+    lesson_trace = server.current_trace("lesson") if compare else None
+    shown = views(page, trace, lesson_trace, chosen)
+    if shown.text is None:
+        state.write_url(cursor.step)
+        server_stepper(trace, cursor)
+        st.markdown(replay.views_html(shown.layout, cursor.step), unsafe_allow_html=True)
+    else:
+        play(page, shown, cursor)
+    if cursor.autoplay:
+        _autoplay(cursor)
+    if st.session_state.get(state.PREDICT):
+        predict_box(trace, cursor)
+
+
+def play(page: str, shown: Views, cursor: Player) -> None:
+    """The player: sent the run once; told a step only when Python moved it (with a new nonce)."""
+    ss = st.session_state
+    if ss.get(SHOWN) != (shown.digest, cursor.step):  # Python moved the step, or another run is shown
+        ss[NONCE] = ss.get(NONCE, 0) + 1
+        ss[SENT_STEP] = cursor.step
+        ss[SHOWN] = (shown.digest, cursor.step)
+        state.write_url(cursor.step)
+    data = {
+        "page": page,
+        "run": shown.text,
+        "step": ss[SENT_STEP],
+        "nonce": ss[NONCE],
+        "scenario": ss[state.SCENARIO],
+        "predicting": bool(ss.get(state.PREDICT)) and not cursor.at_end,
+    }
+    result = _player(
+        key=PLAYER_KEY,
+        data=data,
+        default={"step": None},
+        on_step_change=lambda: report(shown.digest),
+        on_go_change=lambda: None,
+    )
+    follow_link(result.go)
+
+
+def report(digest: str) -> None:
+    """The browser's step: taken unless Python moved the step since the browser last heard."""
+    ss = st.session_state
+    value = (ss.get(PLAYER_KEY) or {}).get("step")
+    if not isinstance(value, dict) or value.get("nonce") != ss.get(NONCE) or state.PLAYER not in ss:
+        return
+    try:
+        step = int(value.get("step"))
+    except (TypeError, ValueError):
+        return
+    cursor: Player = ss[state.PLAYER]
+    cursor.seek(step)
+    ss[SHOWN] = (digest, cursor.step)
+    ss[state.REPORTED] = (ss[state.SCENARIO], cursor.step)
+
+
+def follow_link(go) -> None:
+    """A link the browser held back because its step was older than the step shown: open its page
+    at the step shown (only the lab's own pages, only its own query parameters)."""
+    if not isinstance(go, dict):
+        return
+    from lab_ui.frame import PAGES
+
+    name = urlsplit(str(go.get("path", ""))).path.rstrip("/").rsplit("/", 1)[-1]
+    files = {Path(path).stem: path for path, _, _ in PAGES}
+    target = files.get(name) if name else PAGES[0][0]
+    if target is None:
+        return
+    query = {k: v for k, v in parse_qsl(str(go.get("query", ""))) if k in ("step", "scenario", "dag")}
+    st.switch_page(target, query_params=query)
 
 
 def step_options() -> None:
@@ -45,29 +167,15 @@ def step_options() -> None:
         )
 
 
-def stepper(trace: Trace, cursor: Player) -> None:
-    """ "Step N of M", the four buttons (with their keys) and the slider."""
+def server_stepper(trace: Trace, cursor: Player) -> None:
+    """Stepping by the server, for a run too large to send: the heading, four buttons and a slider."""
     step, total = cursor.step, cursor.total
-    current, failed = trace.step(step), trace.failed_step
-    mark = ""
-    if failed is not None and step == failed.number:
-        mark = "✗ failed here"
-    elif failed is not None and step > failed.number:
-        mark = f"(after the failure at step {failed.number})"
-    st.markdown(f"### Step {step} of {total}: {current.action} {mark}")
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
+    st.caption(f"This run has {total:,} steps: too many to send to the browser at once, so each step is drawn here.")
     buttons = [  # label, key, icon, move, disabled, key binding, help
         ("First", "step_first", "⏮", cursor.first, cursor.at_start, "Home", "First step (Home)"),
         ("Previous", "step_prev", "◀", cursor.prev, cursor.at_start, "Left", "Previous step (←)"),
-        (
-            "Next",
-            "step_next",
-            "▶",
-            cursor.next,
-            cursor.at_end or predicting,
-            "Right",
-            "Make a prediction below first" if predicting else "Next step (→)",
-        ),
+        ("Next", "step_next", "▶", cursor.next, cursor.at_end or predicting, "Right", "Next step (→)"),
         ("Last", "step_last", "⏭", cursor.last, cursor.at_end, "End", "Last step (End)"),
     ]
     with st.container(horizontal=True, key="step_controls"):
@@ -83,18 +191,9 @@ def stepper(trace: Trace, cursor: Player) -> None:
                 type="primary" if key == "step_next" else "secondary",
             )
     st.session_state["step_slider"] = step
-    if total > 1:
-        st.slider(
-            f"Step (1–{total})",
-            1,
-            total,
-            key="step_slider",
-            on_change=lambda: cursor.seek(st.session_state["step_slider"]),
-        )
-    if cursor.autoplay:
-        _autoplay(cursor)
-    if st.session_state.get(state.PREDICT):
-        predict_box(trace, cursor)
+    st.slider(
+        f"Step (1–{total})", 1, total, key="step_slider", on_change=lambda: cursor.seek(st.session_state["step_slider"])
+    )
 
 
 @st.fragment(run_every=0.5)

@@ -11,7 +11,6 @@ import streamlit as st
 from engine.dag import DagSourceError, pack_source, unpack_source
 from engine.lessons import DATA_DIR, scenario
 from lab_ui import frame, server, state
-from lab_ui.panels import show_process_table, show_tracker, walkthrough
 from lab_ui.stepping import stepped
 
 frame.require()
@@ -85,17 +84,17 @@ st.button("Run this DAG", key="own_dag_run", type="primary", on_click=run_source
 EVERY_STEP_CELLS = 20_000  # a tracker with a column after every step, up to this many cells
 
 
-def render(trace, step):
-    walkthrough(trace, step)
-    show_process_table(trace, step, compare=False)
+def options(trace):
+    """A column after every step when the tracker stays small enough, else the lesson's columns."""
     cells = len(trace.variables) * (len(trace.steps) + 1)
     every_step = len(trace.dag.tasks) > 1 and cells <= EVERY_STEP_CELLS
-    show_tracker(trace, step, every_step=every_step, compare=False)
+    note = ""
     if len(trace.dag.tasks) > 1 and not every_step:
-        st.caption(
+        note = (
             f"With {len(trace.dag.tasks):,} tasks a column after every step would be {cells:,} cells; the "
             "tracker shows the lesson's columns instead."
         )
+    return {"every_step": every_step, "tracker_note": note}
 
 
 def show_error(error: DagSourceError) -> None:
@@ -131,7 +130,7 @@ def show_run(trace) -> None:
             "before any session exists, as in the scenario “The conn_id is missing”.",
             icon="⚠️",
         )
-    stepped(render, dag_source=ss[RAN])
+    stepped("your_dag", dag_source=ss[RAN], options=options, compare=False)
 
 
 if error is not None:

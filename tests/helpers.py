@@ -5,6 +5,7 @@ Chromium's settings, a throwaway PostgreSQL's commands, and generated workloads.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -22,6 +23,7 @@ import pytest
 from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
 
+from engine import replay
 from engine.connection import Connection
 from engine.crypto import parse_keys
 from engine.lessons import seed_connections
@@ -163,9 +165,37 @@ def open_app(page: str | None = None, **params) -> AppTest:
     return at
 
 
+def player_data(at: AppTest) -> dict | None:
+    """What the page sent its step player (lab_ui/stepping.py): the step, nonce and the run."""
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json)
+        data["run"] = json.loads(data["run"])
+        return data
+    return None
+
+
+def player_html(at: AppTest) -> str:
+    """The stepped views the player shows now, rebuilt from what the page sent it (the browser
+    tests check that player.js draws the same)."""
+    data = player_data(at)
+    return replay.html_at(data["run"], data["step"]) if data else ""
+
+
+def step(at: AppTest, how: str, to: int | None = None) -> AppTest:
+    """Move the step as the player would be told to (first, prev, next, last, or seek ``to``)."""
+    cursor = at.session_state["lab_player"]
+    cursor.seek(to) if how == "seek" else getattr(cursor, how)()
+    return at.run()
+
+
 def texts(at: AppTest) -> str:
     """Everything the page says: each element's source and, for HTML, the text a reader sees."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+    parts = (
+        [player_html(at)]
+        + [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + [h.value for h in at.header]
+    )
     parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
     parts += [s.value for s in at.success] + [c.value for c in at.code]
     parts += [h.proto.body for h in at.get("html")]
@@ -195,10 +225,6 @@ def visible_text(markup: str) -> str:
     parser = _Text()
     parser.feed(markup)
     return "".join(parser.chunks)
-
-
-def dot(at: AppTest) -> str:
-    return at.get("graphviz_chart")[0].proto.spec
 
 
 class Table:
@@ -260,9 +286,9 @@ class _TableParser(HTMLParser):
 def tables(at: AppTest) -> list[Table]:
     """Every HTML table in the page's markdown, parsed (what a screen reader would read)."""
     parser = _TableParser()
-    for m in at.markdown:
-        if "<table" in m.value:
-            parser.feed(m.value)
+    for markup in [player_html(at), *(m.value for m in at.markdown)]:
+        if "<table" in markup:
+            parser.feed(markup)
     return parser.tables
 
 

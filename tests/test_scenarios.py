@@ -12,7 +12,7 @@ from engine.lessons import DATA_DIR, scenario, scenarios
 from engine.quiz import reference_trace
 from engine.simulator import run_scenario
 from engine.views import changed_steps, changed_tracker_cells, notes_for
-from tests.helpers import engine_cli, open_app, rendered, tables, texts
+from tests.helpers import engine_cli, open_app, rendered, step, tables, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = [
@@ -188,7 +188,7 @@ def test_an_unknown_scenario_in_the_url_shows_the_lesson_and_a_notice():
 def test_choosing_a_scenario_in_the_sidebar_changes_every_view():
     at = open_app()
     at.selectbox(key="scenario_select").set_value("missing_conn_id").run()
-    at.button(key="step_last").click().run()
+    step(at, "last")
     assert "Step 4 of 4: DAG run ends" in texts(at)
     assert at.query_params["scenario"] == "missing_conn_id"
 
@@ -219,5 +219,5 @@ def test_your_dag_page_runs_an_example_with_three_clouds():
     at = open_app("pages/your_dag.py")
     at.selectbox(key="own_dag_example").set_value("azure_blob").run()
     assert "example_blob_dag:" in texts(at)
-    at.slider(key="step_slider").set_value(3).run()
+    step(at, "seek", 3)
     assert "BlobServiceClient" in texts(at)

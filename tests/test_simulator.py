@@ -9,7 +9,7 @@ import pytest
 
 from engine.connection import Connection
 from engine.dag import read_dag
-from engine.flow import describe, flow_graph, flow_svg, node_states
+from engine.flow import describe, flow_svg, node_states
 from engine.lessons import scenario
 from engine.quiz import reference_trace
 from engine.secrets import default_backends
@@ -221,9 +221,9 @@ def test_two_tasks_get_a_tracker_row_each(lesson_store):
 
 
 def test_flow_marks_the_current_node_by_border_and_text(lesson_trace):
-    source = flow_graph(lesson_trace, 3).source
-    line = next(ln for ln in source.splitlines() if ln.strip().startswith("session ["))
-    assert "peripheries=2" in line and "▶" in line
+    svg = flow_svg(lesson_trace, 3)
+    node = svg[svg.index("<title>Establish Cloud Service Session") :].split("</g>")[0]
+    assert node.count("<rect") == 2 and 'font-weight="bold"' in node and "▶ Establish" in node  # a double border
     assert "happening now" in describe(lesson_trace, 3)
     assert node_states(lesson_trace, 0)["use_conn_id"] == "pending"
     assert set(node_states(lesson_trace, 6).values()) == {"done"}  # the run has ended: no node is current
@@ -261,4 +261,4 @@ def test_svg_flow_marks_the_same_states_as_the_graph(lesson_trace):
     svg = flow_svg(lesson_trace, 3)
     assert svg.count("<rect") == 8  # seven nodes, the current one with a second border
     assert "<title>Airflow Retrieves Connection: done</title>" in svg
-    assert 'aria-label="Process flow at step 3 of 6.' in svg
+    assert 'aria-label="Process flow. Define Connection in Airflow UI: done;' in svg

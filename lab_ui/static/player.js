@@ -1,0 +1,385 @@
+// The lab's step player: the recorded run, sent once by Python (engine/replay.py), stepped here.
+//
+// A click, the slider or a key (← → Home End) redraws every stepped view at once, with no
+// round trip: each view swaps to the HTML Python built for that step, or marks the current row,
+// column or sentence of a table drawn once. The step goes back to Python debounced (setStateValue,
+// and at once before a link is followed), so other pages and the URL see it.
+//
+// Two behaviours of Streamlit's component API shape this file. Streamlit calls the default export
+// again each time `data` changes but runs the cleanup only on unmount, so one Player is kept per
+// element and its listeners are bound once. And a rerun caused by a report can carry an older step
+// back, so the player follows `data.step` only when `data.nonce` changed: Python bumps the nonce
+// only when it moved the step itself (a deep link, Back, autoplay, a revealed prediction).
+
+export const KEYS = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End: "last" };
+export const REPORT_DELAY_MS = 250;
+const LONG_CELL = 40;
+const NOT_TYPING = new Set(["checkbox", "radio", "range", "button", "submit", "reset", "image", "file", "color"]);
+
+const CHROME = `
+<div class="lab-player">
+  <div class="lab-heading"></div>
+  <div class="lab-controls" role="group" aria-label="Step through the run">
+    <button type="button" data-move="first" aria-keyshortcuts="Home" title="First step (Home)">⏮ First</button>
+    <button type="button" data-move="prev" aria-keyshortcuts="ArrowLeft" title="Previous step (←)">◀ Previous</button>
+    <button type="button" data-move="next" aria-keyshortcuts="ArrowRight" class="primary" title="Next step (→)">▶ Next</button>
+    <button type="button" data-move="last" aria-keyshortcuts="End" title="Last step (End)">⏭ Last</button>
+  </div>
+  <label class="lab-slider"><span class="lab-slider-label"></span>
+    <input type="range" min="1" step="1" data-testid="lab-step-slider"></label>
+  <p class="lab-live" aria-live="polite" aria-atomic="true"></p>
+  <div class="lab-views"></div>
+</div>`;
+
+/** Whether a key pressed in `el` is meant as typing (a text field, a select, an editable area). */
+export function isTyping(el) {
+  if (!el || el.nodeType !== 1) return false;
+  if (el.isContentEditable) return true;
+  const tag = el.tagName;
+  if (tag === "TEXTAREA" || tag === "SELECT") return true;
+  if (tag === "INPUT") return !NOT_TYPING.has((el.type || "text").toLowerCase());
+  return !!el.closest('[role="combobox"],[role="listbox"],[role="textbox"],[role="slider"],[role="menu"]');
+}
+
+/** [fragment, count, fragment, count, …] → the fragment of each step (index 0 = step 1). */
+export function expand(runs, total) {
+  const out = new Int32Array(total);
+  let at = 0;
+  for (let i = 0; i < runs.length; i += 2) out.fill(runs[i], at, (at += runs[i + 1]));
+  return out;
+}
+
+/** The URL's query with the step (and scenario) set, in the order Python writes them. */
+export function queryFor(search, step, scenario) {
+  const params = new URLSearchParams(search);
+  params.delete("step");
+  params.delete("scenario");
+  params.set("step", String(step));
+  if (scenario && scenario !== "lesson") params.set("scenario", scenario);
+  return params.toString();
+}
+
+function cell(doc, tag, text, current, scope) {
+  const el = doc.createElement(tag);
+  if (scope) el.scope = scope;
+  if (current) el.classList.add("current");
+  if (text.length > LONG_CELL) el.classList.add("long");
+  el.textContent = text;
+  return el;
+}
+
+/** A real <table> like engine/render.py's html_table, built from text (never parsed as HTML). */
+export function buildTable(doc, headers, rows, rowHeaders) {
+  const box = doc.createElement("div");
+  box.className = "lab-table-box";
+  box.setAttribute("role", "region");
+  box.tabIndex = 0;
+  const table = doc.createElement("table");
+  table.className = "lab-table";
+  const caption = table.appendChild(doc.createElement("caption"));
+  const head = table.appendChild(doc.createElement("thead")).appendChild(doc.createElement("tr"));
+  headers.forEach((h) => head.appendChild(cell(doc, "th", String(h), false, "col")));
+  const body = table.appendChild(doc.createElement("tbody"));
+  for (const row of rows) {
+    const tr = body.appendChild(doc.createElement("tr"));
+    row.forEach((c, i) => tr.appendChild(cell(doc, i === 0 && rowHeaders ? "th" : "td", String(c), false, i === 0 && rowHeaders ? "row" : "")));
+  }
+  box.appendChild(table);
+  return { box, table, caption, head, body };
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
+export class Player {
+  constructor(root, host) {
+    // a child of its own: the element's first children are the component's <style> (Streamlit's)
+    this.root = root.appendChild(root.ownerDocument.createElement("div"));
+    this.host = host; // { setStateValue, setTriggerValue, window }
+    this.win = host.window;
+    this.doc = root.ownerDocument;
+    root = this.root;
+    this.step = 0;
+    this.nonce = null;
+    this.runText = null;
+    this.seq = 0;
+    this.timer = null;
+    this.pending = false;
+    this.open = {}; // <details data-keep> open across steps
+    root.innerHTML = CHROME;
+    const q = (s) => root.querySelector(s);
+    this.headingBox = q(".lab-heading");
+    this.views = q(".lab-views");
+    this.live = q(".lab-live");
+    this.slider = q('input[type="range"]');
+    this.sliderLabel = q(".lab-slider-label");
+    this.buttons = {};
+    root.querySelectorAll("button[data-move]").forEach((b) => {
+      this.buttons[b.dataset.move] = b;
+      b.addEventListener("click", () => this.move(b.dataset.move));
+    });
+    this.slider.addEventListener("input", () => this.go(Number(this.slider.value), true));
+    this.onKey = this.onKey.bind(this);
+    this.onLink = this.onLink.bind(this);
+    this.onHide = () => this.doc.visibilityState === "hidden" && this.flush();
+    this.doc.addEventListener("keydown", this.onKey);
+    this.doc.addEventListener("click", this.onLink, true);
+    this.doc.addEventListener("visibilitychange", this.onHide);
+    this.views.addEventListener("toggle", (e) => {
+      const keep = e.target.dataset && e.target.dataset.keep;
+      if (keep) this.open[keep] = e.target.open;
+    }, true);
+  }
+
+  destroy() {
+    this.flush();
+    this.doc.removeEventListener("keydown", this.onKey);
+    this.doc.removeEventListener("click", this.onLink, true);
+    this.doc.removeEventListener("visibilitychange", this.onHide);
+    this.win.clearTimeout(this.timer);
+  }
+
+  /** New data from Python: a new run is laid out; the step followed only when Python moved it. */
+  receive(data) {
+    let rebuilt = false;
+    if (data.run !== this.runText) {
+      this.runText = data.run;
+      this.run = JSON.parse(data.run);
+      this.layout();
+      rebuilt = true;
+    }
+    this.scenario = data.scenario;
+    this.root.dataset.page = data.page || "";
+    this.predicting = !!data.predicting;
+    const moved = data.nonce !== this.nonce;
+    this.nonce = data.nonce;
+    const target = moved || !this.step ? data.step : this.step;
+    this.go(target, false, rebuilt);
+  }
+
+  layout() {
+    const run = this.run;
+    this.total = run.total;
+    this.views.innerHTML = run.layout;
+    this.slots = [];
+    for (const [name, slot] of Object.entries(run.slots)) {
+      const el = this.views.querySelector(`[data-slot="${name}"]`);
+      const s = { name, el, kind: slot.kind, shown: -1 };
+      if (slot.kind === "step") s.at = expand(slot.at, run.total);
+      else this.build(s, slot.value);
+      this.slots.push(s);
+    }
+    const heading = this.views.querySelector('[data-slot="heading"]');
+    this.headingBox.replaceChildren(...(heading ? [heading] : []));
+    this.heading = heading;
+    this.slider.max = String(run.total);
+    this.slider.parentElement.hidden = run.total < 2;
+    this.sliderLabel.textContent = `Step (1–${run.total})`;
+    this.step = 0;
+  }
+
+  build(s, v) {
+    const doc = this.doc;
+    s.value = v;
+    if (s.kind === "table") {
+      const t = buildTable(doc, v.headers, v.rows.map((r) => ["", ...r]), false);
+      s.rows = Array.from(t.body.rows);
+      s.caption = t.caption;
+      s.box = t.box;
+      s.el.replaceChildren(t.box);
+      s.el.insertAdjacentHTML("beforeend", v.after);
+    } else if (s.kind === "tracker") {
+      const t = buildTable(doc, ["Variable", ...v.labels], v.rows, true);
+      s.heads = Array.from(t.head.cells);
+      s.rows = Array.from(t.body.rows);
+      s.caption = t.caption;
+      s.box = t.box;
+      s.el.replaceChildren(t.box);
+      s.el.insertAdjacentHTML("beforeend", v.after);
+    } else if (s.kind === "transcript") {
+      const p = doc.createElement("p");
+      p.className = "lab-transcript";
+      s.spans = v.sentences.map(([kind, html], i) => {
+        if (i) p.append(" ");
+        const span = p.appendChild(doc.createElement("span"));
+        span.className = "lab-sentence";
+        span.dataset.kind = kind;
+        span.innerHTML = html; // built and escaped by engine/render.py
+        return span;
+      });
+      s.el.replaceChildren(p);
+      s.el.insertAdjacentHTML("beforeend", v.after);
+    } else if (s.kind === "variables") {
+      const ul = doc.createElement("ul");
+      ul.className = "lab-variables";
+      s.items = v.timelines.map(() => ul.appendChild(doc.createElement("li")));
+      s.shownItems = v.timelines.map(() => "");
+      s.el.replaceChildren(ul);
+    }
+  }
+
+  move(how) {
+    const n = { first: 1, prev: this.step - 1, next: this.step + 1, last: this.total }[how];
+    if (how === "next" && this.predicting) return;
+    this.go(n, true);
+  }
+
+  go(n, byUser, force = false) {
+    n = Math.min(Math.max(1, Math.trunc(Number(n)) || 1), this.total);
+    if (n === this.step && !force) return;
+    const before = this.step;
+    this.step = n;
+    for (const s of this.slots) this.draw(s, n, before);
+    const label = this.heading ? this.heading.textContent.trim() : `Step ${n} of ${this.total}`;
+    const b = this.buttons;
+    b.first.disabled = b.prev.disabled = n <= 1;
+    b.last.disabled = n >= this.total;
+    b.next.disabled = n >= this.total || this.predicting;
+    b.next.title = this.predicting && n < this.total ? "Make a prediction below first" : "Next step (→)";
+    this.slider.value = String(n);
+    this.slider.setAttribute("aria-valuetext", label);
+    this.live.textContent = label;
+    this.root.dataset.step = String(n);
+    this.writeUrl();
+    if (byUser) this.schedule();
+  }
+
+  draw(s, n, before) {
+    const v = s.value;
+    if (s.kind === "step") {
+      const f = s.at[n - 1];
+      if (f === s.shown) return;
+      s.shown = f;
+      s.el.innerHTML = this.run.frags[f]; // built and escaped by engine/render.py
+      s.el.querySelectorAll("details[data-keep]").forEach((d) => (d.open = !!this.open[d.dataset.keep]));
+    } else if (s.kind === "table") {
+      // only the rows between the old and the new step change state
+      const lo = before ? Math.min(before, n) : 1;
+      const hi = before ? Math.max(before, n) : s.rows.length;
+      for (let number = lo; number <= hi; number++) this.drawRow(s, number, n);
+      s.caption.textContent = fill(v.caption, { step: n });
+      s.box.setAttribute("aria-label", s.caption.textContent);
+    } else if (s.kind === "tracker") {
+      const col = v.col[n - 1];
+      if (col !== s.shown) {
+        const old = s.shown;
+        s.shown = col;
+        for (const c of [old, col]) {
+          if (c < 1) continue;
+          const on = c === col;
+          s.heads[c].textContent = (on ? "▶ " : "") + v.labels[c - 1];
+          s.heads[c].classList.toggle("current", on);
+          for (const row of s.rows) row.cells[c].classList.toggle("current", on);
+        }
+      }
+      s.caption.textContent = fill(v.caption, { step: n, column: v.labels[col - 1] });
+      s.box.setAttribute("aria-label", s.caption.textContent);
+    } else if (s.kind === "transcript") {
+      const kind = v.kind[n - 1];
+      if (kind === s.shown) return;
+      s.shown = kind;
+      for (const span of s.spans) {
+        const on = span.dataset.kind === kind;
+        span.classList.toggle("current", on);
+        const first = span.firstChild;
+        const has = !!first && first.nodeType === 1 && first.classList.contains("lab-arrow");
+        if (on && !has) {
+          const arrow = this.doc.createElement("span");
+          arrow.className = "lab-arrow";
+          arrow.textContent = "▶ ";
+          span.prepend(arrow);
+        } else if (!on && has) first.remove();
+      }
+    } else if (s.kind === "variables") {
+      v.timelines.forEach((entries, i) => {
+        let lo = 0, hi = entries.length - 1;
+        while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (entries[mid][0] <= n) lo = mid; else hi = mid - 1; }
+        const [at, head, tail] = entries[lo];
+        const html = head + (at === n ? v.flag : "") + tail;
+        if (html !== s.shownItems[i]) {
+          s.shownItems[i] = html;
+          const t = this.doc.createElement("template");
+          t.innerHTML = html; // built and escaped by engine/render.py
+          const li = t.content.firstElementChild;
+          s.items[i].replaceWith(li);
+          s.items[i] = li;
+        }
+      });
+    }
+  }
+
+  drawRow(s, number, n) {
+    const v = s.value;
+    const tr = s.rows[number - 1];
+    if (!tr) return;
+    const state = number < n ? v.past[number - 1] : number === n ? v.now[number - 1] : "pending";
+    tr.className = state;
+    if (number === n) tr.setAttribute("aria-current", "step");
+    else tr.removeAttribute("aria-current");
+    tr.cells[0].textContent = v.marks[state];
+    tr.hidden = !!v.hide && number > n;
+  }
+
+  writeUrl() {
+    const loc = this.win.location;
+    const search = "?" + queryFor(loc.search, this.step, this.scenario);
+    if (search !== loc.search) this.win.history.replaceState(this.win.history.state, "", loc.pathname + search + loc.hash);
+  }
+
+  schedule() {
+    this.pending = true;
+    this.win.clearTimeout(this.timer);
+    this.timer = this.win.setTimeout(() => this.flush(), REPORT_DELAY_MS);
+  }
+
+  flush() {
+    if (!this.pending) return;
+    this.pending = false;
+    this.win.clearTimeout(this.timer);
+    this.host.setStateValue("step", { step: this.step, nonce: this.nonce, seq: ++this.seq });
+  }
+
+  onKey(e) {
+    const how = KEYS[e.key];
+    if (!how || !this.root.isConnected || e.defaultPrevented) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.target === this.slider || isTyping(e.target)) return;
+    e.preventDefault();
+    this.move(how);
+  }
+
+  /** A link that carries a step (the sidebar's, "compare it"…) opens at the step shown here. */
+  onLink(e) {
+    if (!this.root.isConnected || e.defaultPrevented || e.button !== 0) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const a = e.target && e.target.closest ? e.target.closest("a[href]") : null;
+    if (!a || this.root.contains(a)) return;
+    const url = new URL(a.getAttribute("href"), this.win.location.href);
+    if (url.origin !== this.win.location.origin || !url.searchParams.has("step")) return this.flush();
+    if ((url.searchParams.get("scenario") || "lesson") !== (this.scenario || "lesson")) return this.flush();
+    if (url.searchParams.get("step") === String(this.step)) return this.flush();
+    e.preventDefault();
+    e.stopPropagation();
+    url.searchParams.set("step", String(this.step));
+    this.flush();
+    this.host.setTriggerValue("go", { path: url.pathname, query: url.searchParams.toString() });
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
+  let player = parentElement.__labPlayer;
+  if (!player) {
+    player = new Player(parentElement, { setStateValue, setTriggerValue, window });
+    parentElement.__labPlayer = player;
+  } else {
+    player.host.setStateValue = setStateValue;
+    player.host.setTriggerValue = setTriggerValue;
+  }
+  player.receive(data);
+  return () => {
+    player.destroy();
+    delete parentElement.__labPlayer;
+  };
+}
