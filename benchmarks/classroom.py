@@ -4,9 +4,12 @@
 
 Each learner is a real Streamlit session: a websocket to ``/_stcore/stream`` speaking the
 protobuf messages the browser speaks (BackMsg ``rerun_script`` with widget states; ForwardMsg
-deltas until ``script_finished``). A learner opens the walkthrough, clicks "Next" through the
-lesson's six steps, opens the Quiz page and answers the seed's three questions. Step latency
-is send → ``script_finished``. Server memory per session is the growth of the server's RSS over
+deltas until ``script_finished``). A learner opens the walkthrough, steps through the lesson's
+six steps as the page's player does (it draws a step in the browser and reports it to the
+server: a component state change), opens the Quiz page and answers the seed's three questions.
+Step latency is the report's send → ``script_finished``; like a browser, a learner keeps the
+messages Streamlit marks cacheable and names them in each rerun, so an unchanged player (the
+run it was sent) comes back as a reference, not again. Server memory per session is the growth of the server's RSS over
 the sessions held open, divided by their number. Without ``--url`` the script starts its own
 server (a fresh LAB_HOME) and, as the baseline, the same measure on the bare one-button page
 served with the same Streamlit configuration.
@@ -50,6 +53,8 @@ class Learner:
         self.texts: list[str] = []
         self.errors = 0
         self.error_texts: list[str] = []
+        self.cache: dict[str, bytes] = {}
+        self.seq = 0  # hash → a cacheable ForwardMsg, as the browser keeps them
 
     async def connect(self) -> None:
         self.ws = await websocket_connect(self.ws_url, subprotocols=["streamlit"], max_size=None)
@@ -69,6 +74,7 @@ class Learner:
             msg.rerun_script.fragment_id = fragment_id
         for state in widget_states or []:
             msg.rerun_script.widget_states.widgets.append(state)
+        msg.rerun_script.cached_message_hashes.extend(self.cache)
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         await self._until_finished()
@@ -79,6 +85,10 @@ class Learner:
             raw = await self.receive()
             fwd = ForwardMsg()
             fwd.ParseFromString(raw)
+            if fwd.WhichOneof("type") == "ref_hash":  # a message this learner has: read it from the cache
+                fwd.ParseFromString(self.cache[fwd.ref_hash])
+            elif fwd.metadata.cacheable and fwd.hash:
+                self.cache[fwd.hash] = raw
             kind = fwd.WhichOneof("type")
             if kind == "navigation":
                 for page in fwd.navigation.app_pages:
@@ -104,6 +114,8 @@ class Learner:
                         self.widgets[f"label:{label}"] = (wid, widget, fwd.delta.fragment_id)
                 if which == "markdown":
                     self.texts.append(element.markdown.body)
+                if which == "page_link":  # the sidebar's links carry the step the server holds
+                    self.texts.append(f"link:{element.page_link.page}?{element.page_link.query_string}")
             elif kind == "script_finished":
                 return
 
@@ -120,12 +132,25 @@ class Learner:
         state = WidgetState(id=wid, trigger_value=True)
         return await self.rerun(widget_states=[state, *extra_states], fragment_id=fragment)
 
+    async def report(self, step: int) -> float:
+        """Report a step as the player does once it has drawn it (lab_ui/static/player.js)."""
+        import json
+
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        wid, element, fragment = self.widget(PLAYER_KEY)
+        nonce = json.loads(element.json)["nonce"]
+        self.seq += 1
+        value = json.dumps({"step": {"step": step, "nonce": nonce, "seq": self.seq}})
+        return await self.rerun(widget_states=[WidgetState(id=wid, json_value=value)], fragment_id=fragment)
+
     async def open_page(self, path: str) -> float:
         self.page_hash = self.pages[path]
         self.widgets.clear()
         return await self.rerun()
 
 
+PLAYER_KEY = "lab_step_player"  # lab_ui/stepping.py
 THINK = 1.0  # seconds a learner reads before the next action (set by --think)
 
 
@@ -150,9 +175,9 @@ async def lab_learner(
     await arrive(rng)
     await learner.connect()
     await learner.rerun(query="step=1")
-    for _ in range(5):
+    for step in range(2, 7):
         await think(rng)
-        latencies.append(await learner.click("step_next"))
+        latencies.append(await learner.report(step))
     await learner.open_page("quiz")
     for qid, option in (("seed-1", "C. Step 3"), ("seed-2", "C. Session closed"), ("seed-3", "B. Step 2")):
         radio_id, _, _ = learner.widget(f"quiz_{qid}_1")
@@ -160,6 +185,8 @@ async def lab_learner(
         await think(rng)
         latencies.append(await learner.rerun(widget_states=[choice]))
         latencies.append(await learner.click(f"check_{qid}", extra_states=[choice]))
+    if not any(text.startswith("link:") and "step=6" in text for text in learner.texts):
+        learner.errors += 1  # the server did not take the reported steps
     if not any("**3 of 4** right" in text for text in learner.texts):
         learner.errors += 1  # the three answers did not all count as right
     ready.append(learner)

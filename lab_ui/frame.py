@@ -92,7 +92,7 @@ def _run() -> None:
     _sockets_set_for_small_messages()
     st.markdown(CSS, unsafe_allow_html=True)
     st.html(f"<script>{PAGE_JS}</script>", unsafe_allow_javascript=True)
-    state.sync_from_url()
+    state.sync_from_url(page.url_path)
     restore_member()
     keep_sandbox_cookie()
     cursor = state.player(state.current_trace())

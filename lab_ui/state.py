@@ -19,7 +19,8 @@ from lab_ui import server
 
 SCENARIO = "lab_scenario"  # current scenario id
 PLAYER = "lab_player"  # the step cursor: an engine.player.Player
-URL_SEEN = "lab_url_seen"  # the (scenario, step) last written to or read from the URL
+URL_SEEN = "lab_url_seen"  # the (page, scenario, step) last written to or read from the URL
+PAGE = "lab_page"  # the URL path of the page this rerun draws
 NOTICE = "lab_notice"  # a notice about a URL value that was not valid
 EVERY_STEP = "lab_every_step"  # tracker: a column after every step
 HIDE_FUTURE = "lab_hide_future"  # process table: hide rows not reached yet
@@ -134,20 +135,23 @@ def player(trace: Trace) -> Player:
     return cursor
 
 
-def sync_from_url() -> None:
-    """A URL that changed outside the app (a deep link, the back button) sets the state."""
+def sync_from_url(page: str = "") -> None:
+    """A URL that changed outside the app (a deep link, the back button, a link to a page) sets
+    the state. Streamlit sends each rerun the query it last knew, which is not the address the
+    player keeps current with ``replaceState``: only a change of it (or of the page) counts."""
     ss = st.session_state
     params = st.query_params
-    raw = (params.get("scenario"), params.get("step"))
+    ss[PAGE] = page
+    raw = (page, params.get("scenario"), params.get("step"))
     if SCENARIO in ss and raw == ss.get(URL_SEEN):
         return
     notices = []
-    if raw[0] is not None or SCENARIO not in ss:
-        ss[SCENARIO], notice = parse_scenario(raw[0])
+    if raw[1] is not None or SCENARIO not in ss:
+        ss[SCENARIO], notice = parse_scenario(raw[1])
         notices.append(notice)
-    if raw[1] is not None:
+    if raw[2] is not None:
         cursor = player(current_trace())
-        step, notice = parse_step(raw[1], cursor.total)
+        step, notice = parse_step(raw[2], cursor.total)
         cursor.seek(step)
         notices.append(notice)
     ss[NOTICE] = " ".join(n for n in notices if n) or None
@@ -167,7 +171,7 @@ def write_url(step: int) -> None:
         wanted["scenario"] = ss[SCENARIO]
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
-    ss[URL_SEEN] = (wanted.get("scenario"), wanted["step"])
+    ss[URL_SEEN] = (ss.get(PAGE, ""), wanted.get("scenario"), wanted["step"])
 
 
 def go_to(step: int) -> None:

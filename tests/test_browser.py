@@ -74,16 +74,27 @@ def test_a_deep_link_opens_step_3_on_a_fresh_load(page, lab_server):
     step_heading(page, 3).wait_for()
 
 
-def test_the_back_button_goes_to_the_previous_step(page, lab_server):
+def test_the_back_button_returns_to_the_page_before_at_its_step(page, lab_server):
+    """Steps replace the URL (no history entry each); a page followed from a link is one entry,
+    and Back returns to the page before at the step it was left at."""
     open_page(page, f"{lab_server.url}/?step=1")
     step_heading(page, 1).wait_for()
     page.get_by_role("button", name="Next").click()
-    step_heading(page, 2).wait_for()
     page.get_by_role("button", name="Next").click()
     step_heading(page, 3).wait_for()
+    assert page.url.endswith("/?step=3")
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Process table").click()
+    page.get_by_role("heading", name="Process table").first.wait_for()
+    step_heading(page, 3).wait_for()  # the link opened the page at the step shown, not the one it was drawn with
+    page.wait_for_selector(READY)
+    page.keyboard.press("ArrowRight")
+    step_heading(page, 4).wait_for()
+    assert page.url.endswith("/process_table?step=4")
+    page.wait_for_timeout(400)  # the step is reported
     page.go_back()
-    step_heading(page, 2).wait_for()
-    assert page.url.endswith("step=2")
+    page.get_by_role("heading", name="Step-by-step walkthrough").wait_for()
+    step_heading(page, 3).wait_for()
+    assert page.url.endswith("/?step=3")
 
 
 def test_a_bad_step_shows_a_notice_not_a_traceback(page, lab_server):
@@ -344,7 +355,7 @@ def test_on_a_phone_choosing_a_page_closes_the_sidebar(page, lab_server):
 
 
 README_SHOTS = {"": "Walkthrough", "variable_tracker": "Variable_tracker"}  # the README's two pictures
-DIAGRAMS = {"": 1, "compare": 2, "your_dag": 1}  # the pages that draw the flow as SVG, and how many times
+DIAGRAMS = {"": 1, "process_flow": 1, "compare": 2, "your_dag": 1}  # the pages that draw the flow (SVG), how often
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -50,7 +50,7 @@ async def paste(learner: Learner, source: str) -> float:
 async def step_meanwhile(stepper: Learner, stop: asyncio.Event, times: list[float]) -> None:
     forward = True
     while not stop.is_set():
-        times.append(await stepper.click("step_next" if forward else "step_prev"))
+        times.append(await stepper.report(2 if forward else 1))
         forward = not forward
         await asyncio.sleep(0.05)
 
@@ -63,8 +63,8 @@ async def scenario(url: str, pid: int) -> dict:
     await attacker.open_page("your_dag")
     calm: list[float] = []
     for _ in range(10):
-        calm.append(await stepper.click("step_next"))
-        calm.append(await stepper.click("step_prev"))
+        calm.append(await stepper.report(2))
+        calm.append(await stepper.report(1))
     results = {}
     for name, source in HOSTILE.items():
         stop, during = asyncio.Event(), []

@@ -1,0 +1,216 @@
+"""lab_ui/static/player.js on its own, in Chromium, with no server: the real module, driven through
+its default export as Streamlit calls it, with a host that records what it would send back.
+
+The views it draws at each step are checked against ``engine.replay.html_at`` of the same payload
+(parsed by the same browser, compared by one signature: visible text, row states, current cells),
+for every stepped page of every scenario; then the behaviours Streamlit's component API makes
+hard: listeners bound once, the nonce, the debounced report, links, keys, predicting.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import replay
+from engine.lessons import scenario, scenarios
+from engine.quiz import reference_trace
+from lab_ui.stepping import STATIC
+
+pytestmark = pytest.mark.browser
+
+HARNESS = """() => {
+window.calls = [];
+window.mount = (data) => window.labModule.default({
+  data, parentElement: document.getElementById('host'),
+  setStateValue: (k, v) => window.calls.push(['state', k, v]),
+  setTriggerValue: (k, v) => window.calls.push(['trigger', k, v]),
+});
+// What a reader gets from a tree: visible text; each row's class, aria-current and hidden; each
+// cell marked current. The player's DOM and Python's HTML (parsed here) must give the same.
+window.signature = (root) => {
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === 3) { const t = node.textContent.replace(/\\s+/g, ' ').trim(); if (t) out.push(t); return; }
+    if (node.nodeType !== 1 || node.hidden || node.tagName === 'STYLE') return;
+    if (node.tagName === 'TR') out.push(`<tr ${node.className}|${node.getAttribute('aria-current') || ''}>`);
+    if ((node.tagName === 'TD' || node.tagName === 'TH') && node.classList.contains('current')) out.push('<current>');
+    if (node.tagName === 'DETAILS') out.push('<details>');
+    node.childNodes.forEach(walk);
+  };
+  walk(root);
+  return out.join(' ');
+};
+window.pythonSignature = (html) => {
+  const doc = new DOMParser().parseFromString(`<div>${html}</div>`, 'text/html');
+  return window.signature(doc.body.firstChild);
+};
+window.playerSignature = () => {
+  const views = document.querySelector('#host .lab-views');
+  const heading = document.querySelector('#host .lab-heading');
+  return window.signature(heading) + ' ' + window.signature(views);
+};
+}"""
+
+
+@pytest.fixture(scope="module")
+def harness(browser):
+    page = browser.new_page()
+    body = (
+        '<html><body><input id="text" type="text"><input id="box" type="checkbox">'
+        '<a id="link" href="/process_table?step=1">table</a><div id="host"></div></body></html>'
+    )
+    page.route("http://lab.test/**", lambda route: route.fulfill(body=body, content_type="text/html"))
+    page.goto("http://lab.test/?step=1")  # an origin of its own: the player replaces its URL
+    page.evaluate(
+        "async (src) => { window.labModule = await import("
+        "URL.createObjectURL(new Blob([src], {type: 'text/javascript'}))); }",
+        (STATIC / "player.js").read_text(encoding="utf-8"),
+    )
+    page.evaluate(HARNESS)
+    yield page
+    page.close()
+
+
+SLIDE = (  # the slider moved to step n
+    "(n) => { const s = document.querySelector('#host input[type=range]'); "
+    "s.value = n; s.dispatchEvent(new Event('input')); }"
+)
+
+
+def mount(page, run: dict, step: int = 1, nonce: int = 1, **extra):
+    data = {"page": "walkthrough", "run": replay.encode(run), "step": step, "nonce": nonce, "scenario": "lesson"}
+    page.evaluate("(d) => { window.calls.length = 0; window.mount(d); }", {**data, **extra})
+
+
+def layouts(trace, lesson_trace):
+    yield "walkthrough", replay.page_layout("walkthrough", trace)
+    yield "process_flow", replay.page_layout("process_flow", trace)
+    for hide in (False, True):
+        yield f"process_table hide={hide}", replay.page_layout("process_table", trace, lesson_trace, hide_future=hide)
+    for every in (False, True):
+        tracker = replay.page_layout("variable_tracker", trace, lesson_trace, every_step=every)
+        yield f"variable_tracker every={every}", tracker
+    yield "full_transcript", replay.page_layout("full_transcript", trace)
+    yield "compare", replay.page_layout("compare", trace, lesson_trace, title=scenario(trace.scenario_id).title)
+    yield "your_dag", replay.page_layout("your_dag", trace, None, every_step=True)
+
+
+@pytest.mark.parametrize("scenario_id", list(scenarios()))
+def test_the_player_draws_what_python_built_for_every_step_of_every_page(harness, scenario_id):
+    trace, lesson_trace = reference_trace(scenario_id), reference_trace("lesson")
+    total = len(trace.steps)
+    order = [*range(1, total + 1), total, 1, total, *range(total, 0, -1)]  # forward, jumps, back
+    for name, layout in layouts(trace, lesson_trace):
+        run = replay.payload(layout, total)
+        mount(harness, run, nonce=name)
+        for step in order:
+            harness.evaluate(SLIDE, step)
+            drawn = harness.evaluate("() => window.playerSignature()")
+            wanted = harness.evaluate("(h) => window.pythonSignature(h)", replay.html_at(run, step))
+            assert drawn == wanted, (scenario_id, name, step)
+
+
+def lesson_run(page="walkthrough"):
+    trace = reference_trace("lesson")
+    return replay.payload(replay.page_layout(page, trace, trace), len(trace.steps))
+
+
+def heading(page) -> str:
+    return page.inner_text("#host .lab-heading")
+
+
+def test_a_new_call_with_the_same_data_binds_no_second_listener(harness):
+    run = lesson_run()
+    for _ in range(4):  # Streamlit calls the script again on each change of data; cleanup only on unmount
+        mount(harness, run, nonce=7)
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    assert heading(harness).startswith("Step 2 of 6")
+
+
+def test_the_player_follows_a_step_only_with_a_new_nonce(harness):
+    run = lesson_run()
+    mount(harness, run, step=4, nonce=10)
+    assert heading(harness).startswith("Step 4 of 6")
+    harness.keyboard.press("ArrowRight")
+    mount(harness, run, step=2, nonce=10)  # a report's rerun carrying an older step: ignored
+    assert heading(harness).startswith("Step 5 of 6")
+    mount(harness, run, step=2, nonce=11)  # Python moved the step (Back, autoplay, a reveal): followed
+    assert heading(harness).startswith("Step 2 of 6")
+
+
+def test_a_burst_of_keys_loses_no_press_and_is_reported_once_with_its_nonce(harness):
+    mount(harness, lesson_run(), step=1, nonce=20)
+    harness.focus("#box")  # a toggle was clicked: its focus does not swallow the keys
+    for _ in range(5):
+        harness.keyboard.press("ArrowRight")
+        harness.wait_for_timeout(50)
+    assert heading(harness).startswith("Step 6 of 6")
+    assert harness.evaluate("() => window.calls.length") == 0  # not yet: debounced
+    harness.wait_for_timeout(400)
+    calls = harness.evaluate("() => window.calls")
+    assert len(calls) == 1 and calls[0][:2] == ["state", "step"]
+    assert calls[0][2]["step"] == 6 and calls[0][2]["nonce"] == 20
+    harness.keyboard.press("ArrowLeft")
+    harness.wait_for_timeout(400)
+    second = harness.evaluate("() => window.calls")[1][2]
+    assert second["step"] == 5 and second["seq"] > calls[0][2]["seq"]  # each report differs from the last
+
+
+def test_keys_typed_in_a_text_field_do_not_step(harness):
+    mount(harness, lesson_run(), step=3, nonce=30)
+    harness.focus("#text")
+    for key in ("ArrowRight", "ArrowLeft", "Home", "End"):
+        harness.keyboard.press(key)
+    assert heading(harness).startswith("Step 3 of 6")
+    harness.focus("#box")
+    harness.keyboard.press("End")
+    assert heading(harness).startswith("Step 6 of 6")
+    harness.keyboard.press("Home")
+    assert heading(harness).startswith("Step 1 of 6")
+
+
+def test_buttons_slider_and_announcement_follow_the_step(harness):
+    mount(harness, lesson_run(), step=1, nonce=40)
+    disabled = harness.evaluate("() => [...document.querySelectorAll('#host button')].map(b => b.disabled)")
+    assert disabled == [True, True, False, False]  # First, Previous, Next, Last at step 1
+    harness.get_by_role("button", name="Last").click()
+    disabled = harness.evaluate("() => [...document.querySelectorAll('#host button')].map(b => b.disabled)")
+    assert disabled == [False, False, True, True]
+    slider = harness.locator("#host input[type=range]")
+    assert slider.get_attribute("aria-valuetext") == "Step 6 of 6: DAG run ends"
+    assert harness.inner_text("#host .lab-live") == "Step 6 of 6: DAG run ends"
+    assert harness.get_by_role("slider", name="Step (1–6)").count() == 1
+
+
+def test_predicting_holds_next_until_the_prediction_is_revealed(harness):
+    mount(harness, lesson_run(), step=2, nonce=50, predicting=True)
+    assert harness.locator("#host button[data-move=next]").is_disabled()
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    assert heading(harness).startswith("Step 2 of 6")
+    harness.keyboard.press("ArrowLeft")  # going back is allowed
+    assert heading(harness).startswith("Step 1 of 6")
+
+
+def test_the_url_is_replaced_in_the_order_python_writes_it(harness):
+    mount(harness, lesson_run(), step=1, nonce=60, scenario="job_fails")
+    harness.evaluate("() => history.replaceState(null, '', '/your_dag?dag=abc&step=1')")
+    harness.focus("#box")
+    length = harness.evaluate("() => history.length")
+    harness.keyboard.press("ArrowRight")
+    url = harness.evaluate("() => location.pathname + location.search")
+    assert url == "/your_dag?dag=abc&step=2&scenario=job_fails"
+    assert harness.evaluate("() => history.length") == length  # replaced, not pushed
+
+
+def test_a_link_drawn_with_an_older_step_opens_at_the_step_shown(harness):
+    mount(harness, lesson_run(), step=1, nonce=70)
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    harness.keyboard.press("ArrowRight")
+    harness.click("#link")  # drawn as /process_table?step=1
+    calls = harness.evaluate("() => window.calls")
+    assert calls[0][:2] == ["state", "step"] and calls[0][2]["step"] == 3  # the report goes first, at once
+    assert calls[1] == ["trigger", "go", {"path": "/process_table", "query": "step=3"}]
+    assert harness.evaluate("() => location.pathname") != "/process_table"  # held back: Python opens it
