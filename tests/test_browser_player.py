@@ -1,0 +1,120 @@
+"""The step player in the lab as a learner uses it (Chromium against `streamlit run app.py`): every
+stepped page steps in the browser with no server round trip; the step reaches the server, the
+URL, a reload and the other pages; keys after toggles; bursts of keys; predict, autoplay and a
+scenario change move it from Python."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import READY
+
+pytestmark = pytest.mark.browser
+
+STEPPED = ["", "process_flow", "process_table", "variable_tracker", "full_transcript", "compare", "your_dag"]
+HEADING = '[data-testid="stBidiComponentRegular"] .lab-heading'
+
+
+def open_page(page, url):
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_selector(HEADING, timeout=30_000)
+
+
+def heading(page) -> str:
+    return page.inner_text(HEADING)
+
+
+def step_heading(page, n, total=6):
+    return page.get_by_role("heading", name=re.compile(rf"^Step {n} of {total}\b"))
+
+
+@pytest.mark.parametrize("path", STEPPED)
+def test_every_stepped_page_steps_in_the_browser_with_no_round_trip(page, lab_server, path):
+    scenario = "&scenario=job_fails" if path == "compare" else ""
+    open_page(page, f"{lab_server.url}/{path}?step=1{scenario}")
+    assert heading(page).startswith("Step 1 of 6")
+    # The click and the redraw in one task: what the page shows changed before any message could come back.
+    after = page.evaluate(
+        """() => { document.querySelector('.lab-controls [data-move=next]').click();
+                   return document.querySelector('.lab-heading').textContent; }"""
+    )
+    assert after.startswith("Step 2 of 6"), after
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.keyboard.press("End")
+    step_heading(page, 6).wait_for()
+    assert page.url.endswith(f"/{path}?step=6{scenario}")
+
+
+def test_the_step_reaches_the_server_a_reload_and_the_other_pages(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=1")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    step_heading(page, 4).wait_for()
+    page.wait_for_timeout(500)  # reported (debounced 250 ms)
+    page.reload()
+    page.wait_for_selector(HEADING)
+    step_heading(page, 4).wait_for()
+    page.keyboard.press("ArrowLeft")  # and a link followed at once after a step opens at that step
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Variable tracker").click()
+    page.get_by_role("heading", name="Variable tracker").first.wait_for()
+    step_heading(page, 3).wait_for()
+    page.wait_for_selector(READY)
+    current = page.locator("table.lab-table thead th.current")
+    assert current.inner_text() == "▶ After Step 3"
+    assert page.url.endswith("/variable_tracker?step=3")
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Key moments").click()
+    page.get_by_role("heading", name="Key moments").first.wait_for()
+    assert re.search(r"/key_moments\?step=3$", page.url), page.url  # a page that does not step keeps it
+
+
+def test_keys_step_after_a_toggle_was_clicked_and_the_toggle_applies(page, lab_server):
+    open_page(page, f"{lab_server.url}/process_table?step=2")
+    page.get_by_text("Hide the steps not reached yet").click()
+    page.wait_for_selector(READY)
+    page.wait_for_function("document.querySelectorAll('table.lab-table tbody tr:not([hidden])').length === 2")
+    page.keyboard.press("ArrowRight")
+    step_heading(page, 3).wait_for()
+    rows = page.locator("table.lab-table tbody tr:not([hidden])")
+    assert rows.count() == 3
+    assert rows.nth(2).get_attribute("aria-current") == "step"
+
+
+def test_bursts_of_key_presses_lose_none(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=1")
+    position = 1
+    for burst in range(8):
+        key = "ArrowRight" if burst % 2 == 0 else "ArrowLeft"
+        for _ in range(5):
+            page.keyboard.press(key)
+            page.wait_for_timeout(50)
+        position = min(6, position + 5) if key == "ArrowRight" else max(1, position - 5)
+        step_heading(page, position).wait_for(timeout=2000)
+    page.wait_for_timeout(400)
+    assert page.url.endswith(f"/?step={position}")
+
+
+def test_a_revealed_prediction_and_autoplay_move_the_player(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=1")
+    page.get_by_text("Predict, then step").click()
+    page.get_by_role("button", name="Reveal step 2").wait_for()
+    assert page.locator(".lab-controls [data-move=next]").is_disabled()
+    page.get_by_role("button", name="Reveal step 2").click()  # "Nothing changes" predicted
+    step_heading(page, 2).wait_for()
+    page.get_by_text("Predict, then step").click()
+    page.wait_for_selector(READY)
+    page.get_by_text("Autoplay", exact=True).click()
+    step_heading(page, 3).wait_for(timeout=6000)  # one step every 2.5 s
+    page.get_by_text("Autoplay", exact=True).click()
+
+
+def test_another_scenario_opens_its_own_run_at_its_first_step(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=4")
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()
+    page.get_by_role("option", name="The conn_id is missing").click()
+    step_heading(page, 1, total=4).wait_for()
+    page.keyboard.press("End")
+    step_heading(page, 4, total=4).wait_for()
+    assert page.url.endswith("/?step=4&scenario=missing_conn_id")
