@@ -1,6 +1,6 @@
 """Cold start: `streamlit run app.py` to the first fully drawn walkthrough, beside a bare app.
 
-    python benchmarks/cold_start.py [--runs 3]
+    python benchmarks/cold_start.py [--runs 7]
 
 Each run starts a fresh server process (a fresh LAB_HOME, so the first start also creates the
 database and key) and times spawn → health check answered → page drawn and idle in headless
@@ -45,7 +45,7 @@ def cold_start(browser, start_server, heading) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     results = {"bare": [], "lab": []}
     with sync_playwright() as pw:

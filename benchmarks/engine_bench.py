@@ -3,10 +3,13 @@
     python benchmarks/engine_bench.py [--quick]
 
 1. One run of the lesson (against a seeded SQLite store).
-2. Generated DAGs of 10, 100, 1,000 and 10,000 tasks over 1-10 connections; the growth from
-   1,000 to 10,000 tasks (linear would be 10x).
-   Baseline: ``ast.parse`` of the same DAG source (the least any reader of the DAG must do).
-3. Resolving a connection (decryption included) 1,000 times on SQLite, and on PostgreSQL when
+2. Generated DAGs of 10, 100, 1,000 and 10,000 tasks over 1-10 connections, read from source
+   and run; the growth from 1,000 to 10,000 tasks (linear would be 10x).
+   Baseline: ``ast.parse`` of the same DAG source (the least any reader of the DAG must do), with
+   the cyclic garbage collector paused as the engine pauses it for a run (the same GC setting).
+3. The step player's payload (what a stepped page sends the browser once): the lesson's pages
+   and the Your DAG page of a generated DAG, its size and the time to build it.
+4. Resolving a connection (decryption included) 1,000 times on SQLite, and on PostgreSQL when
    its server binaries are installed. Baseline: the same row fetched 1,000 times with a raw
    DBAPI query (no ORM, no decryption).
 """
@@ -29,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.dag import read_dag  # noqa: E402
 from engine.lessons import scenario  # noqa: E402
+from engine.pacing import cyclic_gc_paused  # noqa: E402
 from engine.secrets import default_backends, resolve_connection  # noqa: E402
 from engine.simulator import run, run_scenario  # noqa: E402
 from tests.helpers import generated_dag, store_with  # noqa: E402
@@ -51,7 +55,8 @@ def timed(fn, repeat: int) -> tuple[float, int]:
 
 
 def row(name: str, value: float, base: float, unit: str = "ms", extra: str = "") -> None:
-    print(f"| {name} | {value:,.2f} {unit} | {base:,.2f} {unit} | {value / base:,.1f}x | {extra} |")
+    digits = 0 if unit == "B" else 2
+    print(f"| {name} | {value:,.{digits}f} {unit} | {base:,.{digits}f} {unit} | {value / base:,.2f}x | {extra} |")
 
 
 def main(argv=None) -> int:
@@ -75,16 +80,17 @@ def main(argv=None) -> int:
         for n in sizes:
             for k in (1, 10):
                 source = generated_dag(n, k)
-                dag = read_dag(source)
                 backends = default_backends(store, {})
-                t, peak = timed(lambda dag=dag, backends=backends: run(dag, backends), 3 if n >= 10_000 else 5)
-                base, _ = timed(lambda source=source: ast.parse(source), 3)
+                steps = len(run(read_dag(source), backends).steps)
+                repeat = 5 if n >= 10_000 else 7
+                t, peak = timed(lambda source=source, backends=backends: run(read_dag(source), backends), repeat)
+                base, _ = timed(lambda source=source: parse_paused(source), repeat)
                 results[(n, k)] = (t, peak)
                 row(
-                    f"engine: {n:,} tasks over {k} connection(s)",
+                    f"engine: {n:,} tasks over {k} connection(s), read and run",
                     t * 1e3,
                     base * 1e3,
-                    extra=f"{4 * n + 2:,} steps; peak {peak / 1e6:,.1f} MB",
+                    extra=f"{steps:,} steps; peak {peak / 1e6:,.1f} MB",
                 )
         if 10_000 in sizes:
             for k in (1, 10):
@@ -93,6 +99,7 @@ def main(argv=None) -> int:
                     f"| growth 1,000 → 10,000 tasks, {k} conn. | time ×{t2 / t1:.1f} | memory ×{m2 / m1:.1f} "
                     f"| (linear: ×10) | |"
                 )
+        bench_payloads(store, [100] if args.quick else [100, 500, 1_000])
         bench_store("SQLite", f"sqlite:///{tmp}/resolve.db")
         pg = postgres_url()
         if pg is not None:
@@ -104,6 +111,39 @@ def main(argv=None) -> int:
         else:
             print("| store: PostgreSQL | skipped | | | server binaries not installed |")
     return 0
+
+
+def parse_paused(source: str) -> None:
+    with cyclic_gc_paused():
+        ast.parse(source)
+
+
+def bench_payloads(store, sizes: list[int]) -> None:
+    """The player's payload: built once per run and page, sent once. Baseline: the same views drawn
+    for every step in full (what sending each step's HTML would cost)."""
+    from engine import replay
+    from engine.quiz import reference_trace
+
+    lesson = reference_trace("lesson")
+    for page in ("walkthrough", "process_table", "variable_tracker"):
+        layout = replay.page_layout(page, lesson, lesson)
+        t, _ = timed(lambda layout=layout: replay.encode(replay.payload(layout, len(lesson.steps))), 7)
+        size = len(replay.encode(replay.payload(layout, len(lesson.steps))).encode())
+        full = sum(len(replay.views_html(layout, n).encode()) for n in range(1, len(lesson.steps) + 1))
+        row(f"player payload: the lesson's {page} (bytes)", size, full, unit="B", extra=f"built in {t * 1e3:.1f} ms")
+    for n in sizes:
+        trace = run_scenario(scenario("lesson"), store, generated_dag(n, 1))
+        layout = replay.page_layout("your_dag", trace, None)
+        t, _ = timed(lambda layout=layout, trace=trace: replay.encode(replay.payload(layout, len(trace.steps))), 3)
+        size = len(replay.encode(replay.payload(layout, len(trace.steps))).encode())
+        full = sum(len(replay.views_html(layout, i).encode()) for i in range(1, len(trace.steps) + 1, 50)) * 50
+        row(
+            f"player payload: Your DAG, {n:,} tasks (bytes)",
+            size,
+            full,
+            unit="B",
+            extra=f"{len(trace.steps):,} steps; built in {t * 1e3:,.0f} ms; baseline estimated from every 50th step",
+        )
 
 
 def bench_store(name: str, url: str) -> None:

@@ -15,8 +15,8 @@ from benchmarks import classroom, cold_start, engine_bench, step_latency, two_se
 
 SECTIONS = [
     ("Engine and store", engine_bench.main, []),
-    ("Step in the browser", step_latency.main, ["--steps", "40"]),
-    ("Cold start", cold_start.main, ["--runs", "3"]),
+    ("Step in the browser", step_latency.main, ["--steps", "40", "--bursts", "24"]),
+    ("Cold start", cold_start.main, ["--runs", "7"]),
     ("A classroom (think time 5 s)", classroom.main, ["--think", "5"]),
     ("A classroom (think time 1 s)", classroom.main, ["--think", "1"]),
     ("More than one server", two_servers.main, ["--think", "5"]),

@@ -12,6 +12,7 @@ fail a job, or give the worker Application Default Credentials.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -82,6 +83,9 @@ class Cloud:
     new_id: Callable[[str], str] = lambda prefix: prefix
     adc: dict[str, str] | None = None  # {"principal": ..., "project": ...}
     run_start: str = "2026-01-01T00:00:02+00:00"  # the dag run's start date (BigQuery job ids use it)
+    # (hook, connection) → the credentials it builds, or the error: a run's connections never change,
+    # so each one's extra is parsed once per run, not once per task (a DAG may have thousands)
+    built: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_scenario(cls, spec: dict[str, Any], new_id: Callable[[str], str]) -> Cloud:
@@ -132,9 +136,23 @@ class SimulatedHook:
     def credentials(self, conn: Connection) -> Credentials:
         raise NotImplementedError
 
+    def credentials_once(self, conn: Connection) -> Credentials:
+        """``credentials(conn)``, built once per run for each connection (its error too)."""
+        key = (type(self), id(conn))
+        built = self.cloud.built.get(key)
+        if built is None:
+            try:
+                built = self.credentials(conn)
+            except HookError as err:
+                built = err
+            self.cloud.built[key] = built
+        if isinstance(built, HookError):
+            raise copy.copy(built)  # a fresh one each time: a raised error keeps its traceback
+        return built
+
     def open_session(self, conn: Connection, session_id: str) -> ClientSession:
         """Build credentials from ``conn`` and a client: no network call yet."""
-        creds = self.credentials(conn)
+        creds = self.credentials_once(conn)
         return ClientSession(
             self.client,
             creds.scope,

@@ -109,6 +109,7 @@ class Runner:
         self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
         self._lookups: dict[str, str] = {}
         self._reprs: dict[int, str] = {}
+        self._task_facts: dict[int, dict] = {}
         self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
         for frame in self.frames:
             self._record_values(frame)
@@ -228,24 +229,26 @@ class Runner:
 
     def _record(self, event: Event) -> Step:
         task = event.task
-        facts = {
-            "dag_id": self.dag.dag_id,
-            "task_id": task.task_id if task else None,
-            "conn_id": task.conn_id if task else None,
-            "conn_arg": task.conn_arg if task else None,
-            "provider": task.provider if task else None,
-            **event.facts,
-        }
-        return Step(
-            number=len(self.steps) + 1,
-            kind=event.kind,
-            outcome=event.outcome,
-            task_id=facts["task_id"],
-            conn_id=task.conn_id if task else None,
-            flow_node=self._flow_nodes[event.kind],
-            raw_facts=facts,
-            redactor=self.redactor,
-            templates=self.templates,
+        base = self._task_facts.get(id(task))
+        if base is None:  # what every step of a task says about it, built once per task
+            base = self._task_facts[id(task)] = {
+                "dag_id": self.dag.dag_id,
+                "task_id": task.task_id if task else None,
+                "conn_id": task.conn_id if task else None,
+                "conn_arg": task.conn_arg if task else None,
+                "provider": task.provider if task else None,
+            }
+        facts = base | event.facts
+        return Step.recorded(
+            len(self.steps) + 1,
+            event.kind,
+            event.outcome,
+            base["task_id"],
+            base["conn_id"],
+            self._flow_nodes[event.kind],
+            facts,
+            self.redactor,
+            self.templates,
         )
 
     def variable_names(self) -> tuple[Variable, ...]:

@@ -13,7 +13,8 @@ def test_engine_benchmark_prints_every_row(capsys):
     engine_bench.main(["--quick"])
     out = capsys.readouterr().out
     assert "| engine: one run of the lesson |" in out
-    assert "| engine: 1,000 tasks over 10 connection(s) |" in out
+    assert "| engine: 1,000 tasks over 10 connection(s), read and run |" in out
+    assert "| player payload: Your DAG, 100 tasks (bytes) |" in out
     assert "| store: resolve a connection ×1,000 (SQLite) |" in out
 
 

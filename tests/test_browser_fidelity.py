@@ -40,8 +40,8 @@ def test_the_new_runs_open_on_every_page(page, lab_server, scenario_id, total, p
 
 def test_the_airflow3_walkthrough_shows_the_masked_task_log_and_the_password_row(page, lab_server):
     open_page(page, f"{lab_server.url}/?step=12&scenario=airflow3")
-    page.get_by_text("Step 12 of 14: execute() returns").wait_for()
-    log = page.locator('[data-testid="stCode"]').filter(has_text="Task instance in success state")
+    page.get_by_role("heading", name="Step 12 of 14: execute() returns").wait_for()
+    log = page.locator("pre.lab-log").filter(has_text="Task instance in success state")
     assert drawn(log)
     text = log.inner_text()
     assert "print(conn.extra) -> ***" in text and "Inserting job airflow_example_dag_bq_task_" in text
