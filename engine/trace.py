@@ -176,8 +176,9 @@ class Trace:
     def succeeded(self) -> bool:
         return not self.steps[-1].failed
 
-    @property
+    @cached_property
     def failed_step(self) -> Step | None:
+        """The first step that failed (found once: every step's heading asks)."""
         return next((s for s in self.steps if s.failed), None)
 
     def step(self, number: int) -> Step:
