@@ -75,10 +75,12 @@ def shared_connection_check(url_a: str, url_b: str) -> str:
         page.get_by_text("Added `added_on_server_a`").or_(page.get_by_text("Added added_on_server_a")).first.wait_for()
         page.goto(f"{url_b}/your_dag")
         page.wait_for_selector(READY)
+        page.wait_for_selector(".lab-heading")  # the page has run: the source box holds the lesson's DAG
         box = page.get_by_role("textbox", name="DAG source")
         box.fill(box.input_value().replace("my_gcp_conn", "added_on_server_a"))
         page.keyboard.press("Tab")
         page.get_by_role("button", name="Run this DAG").click()
+        page.get_by_text("added_on_server_a").first.wait_for()
         page.wait_for_selector(READY)
         page.get_by_role("button", name="Last").click()
         page.get_by_text("DAG run successful").first.wait_for()
