@@ -214,3 +214,14 @@ def test_a_link_drawn_with_an_older_step_opens_at_the_step_shown(harness):
     assert calls[0][:2] == ["state", "step"] and calls[0][2]["step"] == 3  # the report goes first, at once
     assert calls[1] == ["trigger", "go", {"path": "/process_table", "query": "step=3"}]
     assert harness.evaluate("() => location.pathname") != "/process_table"  # held back: Python opens it
+
+
+def test_a_press_elsewhere_sends_the_pending_step_first(harness):
+    mount(harness, lesson_run(), step=1, nonce=80)
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    harness.keyboard.press("ArrowRight")
+    assert harness.evaluate("() => window.calls.length") == 0  # still waiting out the debounce
+    harness.click("#box")  # a toggle: its rerun must carry step 3, not the step reported before
+    calls = harness.evaluate("() => window.calls")
+    assert len(calls) == 1 and calls[0][2]["step"] == 3

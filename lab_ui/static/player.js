@@ -123,6 +123,9 @@ export class Player {
     this.onKey = this.onKey.bind(this);
     this.onLink = this.onLink.bind(this);
     this.onHide = () => this.doc.visibilityState === "hidden" && this.flush();
+    // a press on anything else (a toggle, a select) reruns the page: the step it carries is the shown one
+    this.onPress = (e) => this.root.isConnected && !this.root.contains(e.target) && this.flush();
+    this.doc.addEventListener("pointerdown", this.onPress, true);
     this.doc.addEventListener("keydown", this.onKey);
     this.doc.addEventListener("click", this.onLink, true);
     this.doc.addEventListener("visibilitychange", this.onHide);
@@ -134,6 +137,7 @@ export class Player {
 
   destroy() {
     this.flush();
+    this.doc.removeEventListener("pointerdown", this.onPress, true);
     this.doc.removeEventListener("keydown", this.onKey);
     this.doc.removeEventListener("click", this.onLink, true);
     this.doc.removeEventListener("visibilitychange", this.onHide);
@@ -182,21 +186,18 @@ export class Player {
   build(s, v) {
     const doc = this.doc;
     s.value = v;
-    if (s.kind === "table") {
-      const t = buildTable(doc, v.headers, v.rows.map((r) => ["", ...r]), false);
-      s.rows = Array.from(t.body.rows);
-      s.caption = t.caption;
-      s.box = t.box;
-      s.el.replaceChildren(t.box);
-      s.el.insertAdjacentHTML("beforeend", v.after);
-    } else if (s.kind === "tracker") {
-      const t = buildTable(doc, ["Variable", ...v.labels], v.rows, true);
+    const place = (t) => {  // a table drawn once; a step only marks its rows, cells and caption
       s.heads = Array.from(t.head.cells);
       s.rows = Array.from(t.body.rows);
       s.caption = t.caption;
       s.box = t.box;
       s.el.replaceChildren(t.box);
-      s.el.insertAdjacentHTML("beforeend", v.after);
+      s.el.insertAdjacentHTML("beforeend", v.after); // built and escaped by engine/render.py
+    };
+    if (s.kind === "table") {
+      place(buildTable(doc, v.headers, v.rows.map((r) => ["", ...r]), false));
+    } else if (s.kind === "tracker") {
+      place(buildTable(doc, ["Variable", ...v.labels], v.rows, true));
     } else if (s.kind === "transcript") {
       const p = doc.createElement("p");
       p.className = "lab-transcript";
