@@ -201,15 +201,6 @@ def log_lines(trace: Trace, step: int) -> list[str]:
     return [s.redactor(line) for s in trace.steps[:step] for line in s.raw_facts.get("log", ())]
 
 
-def step_markers(trace: Trace, step: int) -> dict[str, tuple]:
-    """What the step card shows, field → the markers its words carry (engine.fidelity)."""
-    s = trace.step(step)
-    found = {f: fidelity.of_step(s, f) for f in ("action", "state", "result", "narration")}
-    for variable in trace.variables:
-        found[variable] = fidelity.at(f"variables.{variable.name}.{trace.value(variable, step).state}")
-    return {k: v for k, v in found.items() if v}
-
-
 COLUMN_FIELDS = {"Action": "action", "Airflow Internal State": "state", "Result": "result"}  # → template field
 
 
