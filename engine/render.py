@@ -15,6 +15,7 @@ from bisect import bisect_right
 
 from engine import fidelity
 from engine.flow import STATES, flow_svg, mark, step_state
+from engine.lessons import scenario
 from engine.trace import Trace
 from engine.views import (
     changed_cells,
@@ -241,8 +242,6 @@ def _cell(tag: str, text: str, current: bool, scope: str = "") -> str:
 def comparable(trace: Trace) -> bool:
     """Whether marking what differs from the lesson means anything: not for the lesson itself, nor
     for the airflow3 run, whose steps are others than the lesson's."""
-    from engine.lessons import scenario
-
     return trace.scenario_id != "lesson" and scenario(trace.scenario_id).path == "lesson"
 
 

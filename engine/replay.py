@@ -18,6 +18,7 @@ server with it (``views_html``). Pure Python: tests build and read payloads with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from engine import render
@@ -204,7 +205,6 @@ def frag_at(runs: list[int], step: int) -> int:
 
 def html_at(data: dict, step: int) -> str:
     """What the player shows at ``step``: the page's views rebuilt from the payload alone."""
-    import re
 
     def fill(match):
         name = match.group(1)

@@ -45,7 +45,7 @@ class Views:
     """A stepped page's views of one run: the layout, and the payload when it is small enough."""
 
     def __init__(self, layout: list, total: int):
-        self.layout, self.total = layout, total
+        self.layout = layout
         self.text: str | None = None
         if total <= replay.MAX_STEPS:
             text = replay.encode(replay.payload(layout, total))
@@ -111,7 +111,7 @@ def play(page: str, shown: Views, cursor: Player) -> None:
         "step": ss[SENT_STEP],
         "nonce": ss[NONCE],
         "scenario": ss[state.SCENARIO],
-        "predicting": bool(ss.get(state.PREDICT)) and not cursor.at_end,
+        "predicting": bool(ss.get(state.PREDICT)),  # the player disables Next at the end itself
     }
     result = _player(
         key=PLAYER_KEY,
