@@ -56,7 +56,10 @@ def cyclic_gc_paused():
                 # What the pause allocated is long-lived (a trace, a DAG): hand it to the oldest
                 # generation, as two collections would, instead of letting the first collection after
                 # the pause scan all of it (a tenth of a 10,000-task run). freeze() + unfreeze() is
-                # that move, in constant time; objects still young elsewhere are moved with it.
-                gc.freeze()
-                gc.unfreeze()
+                # that move, in constant time; objects still young elsewhere are moved with it. It
+                # would also thaw what a server froze on purpose (lab_ui.frame._settle_heap): then
+                # the run's objects are left to the next collection instead.
+                if gc.get_freeze_count() == 0:
+                    gc.freeze()
+                    gc.unfreeze()
                 gc.enable()

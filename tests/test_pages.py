@@ -230,3 +230,17 @@ def test_a_missing_key_file_is_one_clear_message_on_the_page(tmp_path, monkeypat
     at.switch_page("pages/connections.py").run()
     assert not at.exception
     assert any("is missing, but the database holds connections encrypted" in e.value for e in at.error)
+
+
+def test_the_sidebar_links_every_page_from_the_pages_the_session_made_once():
+    from lab_ui.frame import PAGE_OBJECTS, PAGES
+
+    at = open_app()
+    made = list(at.session_state[PAGE_OBJECTS])
+    step(at, "next")
+    at.switch_page("pages/process_table.py").run()
+    assert [id(p) for p in at.session_state[PAGE_OBJECTS]] == [id(p) for p in made]  # not made again
+    sidebar = links(at)
+    for path, title, _ in PAGES:
+        assert sidebar[title].startswith(f"/{Path(path).stem if path != PAGES[0][0] else ''}?"), title
+        assert "step=2" in sidebar[title], title
