@@ -115,7 +115,7 @@ class Learner:
                 if which == "markdown":
                     self.texts.append(element.markdown.body)
                 if which == "bidi_component":  # the step player: the whole run it was sent
-                    self.texts.append(element.bidi_component.json)
+                    self.texts.append(element.bidi_component.bytes.decode())
                 if which == "page_link":  # the sidebar's links carry the step the server holds
                     self.texts.append(f"link:{element.page_link.page}?{element.page_link.query_string}")
             elif kind == "script_finished":
@@ -141,7 +141,7 @@ class Learner:
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         wid, element, fragment = self.widget(PLAYER_KEY)
-        nonce = json.loads(element.json)["nonce"]
+        nonce = json.loads(element.bytes.partition(b"\n")[0])["nonce"]  # a line of JSON, then the run
         self.seq += 1
         value = json.dumps({"step": {"step": step, "nonce": nonce, "seq": self.seq}})
         return await self.rerun(widget_states=[WidgetState(id=wid, json_value=value)], fragment_id=fragment)

@@ -13,6 +13,7 @@ drawn by the same renderer.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import weakref
 from collections import OrderedDict
@@ -46,12 +47,12 @@ class Views:
 
     def __init__(self, layout: list, total: int):
         self.layout = layout
-        self.text: str | None = None
+        self.run: bytes | None = None  # the payload as UTF-8 JSON, when the player is sent it
         if total <= replay.MAX_STEPS:
-            text = replay.encode(replay.payload(layout, total))
-            if len(text.encode()) <= replay.MAX_BYTES:
-                self.text = text
-        self.digest = hashlib.sha256((self.text or f"{id(layout)}").encode()).hexdigest()[:16]
+            run = replay.encode(replay.payload(layout, total)).encode()
+            if len(run) <= replay.MAX_BYTES:
+                self.run = run
+        self.digest = hashlib.sha256(self.run or f"{id(layout)}".encode()).hexdigest()[:16]
 
 
 _views: OrderedDict = OrderedDict()  # (id(trace), page, options) → (weakref to trace, Views); shared by sessions
@@ -85,7 +86,7 @@ def _stepped(page: str, dag_source: str | None, options, compare: bool) -> None:
     chosen = options(trace) if options else {}
     lesson_trace = server.current_trace("lesson") if compare else None
     shown = views(page, trace, lesson_trace, chosen)
-    if shown.text is None:
+    if shown.run is None:
         state.write_url(cursor.step)
         server_stepper(trace, cursor)
         st.markdown(replay.views_html(shown.layout, cursor.step), unsafe_allow_html=True)
@@ -105,9 +106,8 @@ def play(page: str, shown: Views, cursor: Player) -> None:
         ss[SENT_STEP] = cursor.step
         ss[SHOWN] = (shown.digest, cursor.step)
         state.write_url(cursor.step)
-    data = {
+    fields = {
         "page": page,
-        "run": shown.text,
         "step": ss[SENT_STEP],
         "nonce": ss[NONCE],
         "scenario": ss[state.SCENARIO],
@@ -115,12 +115,20 @@ def play(page: str, shown: Views, cursor: Player) -> None:
     }
     result = _player(
         key=PLAYER_KEY,
-        data=data,
+        data=player_bytes(fields, shown.run),
         default={"step": None},
         on_step_change=lambda: report(shown.digest),
         on_go_change=lambda: None,
     )
     follow_link(result.go)
+
+
+def player_bytes(fields: dict, run: bytes) -> bytes:
+    """What the player is sent: one line of JSON (the page, the step, the nonce...), then the run's
+    JSON. Streamlit passes bytes through as they are; a dict it JSON-encodes twice a rerun (to send
+    it, and sorted for the element's identity), and the run inside it is ~37 kB of escaped JSON:
+    with a class on the server, that was most of a step report's time in the script."""
+    return json.dumps(fields).encode() + b"\n" + run
 
 
 def report(digest: str) -> None:

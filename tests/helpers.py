@@ -167,10 +167,10 @@ def open_app(page: str | None = None, **params) -> AppTest:
 
 def player_data(at: AppTest) -> dict | None:
     """What the page sent its step player (lab_ui/stepping.py): the step, nonce and the run."""
-    for element in at.get("bidi_component"):
-        data = json.loads(element.proto.json)
-        data["run"] = json.loads(data["run"])
-        return data
+    for element in at.get("bidi_component"):  # bytes: a line of JSON, then the run's JSON
+        head, newline, run = element.proto.bytes.partition(b"\n")
+        assert newline, "the player was sent no run"
+        return {**json.loads(head), "run": json.loads(run)}
     return None
 
 

@@ -14,14 +14,15 @@ import pytest
 from engine import replay
 from engine.lessons import scenario, scenarios
 from engine.quiz import reference_trace
-from lab_ui.stepping import STATIC
+from lab_ui.stepping import STATIC, player_bytes
 
 pytestmark = pytest.mark.browser
 
 HARNESS = """() => {
 window.calls = [];
-window.mount = (data) => window.labModule.default({
-  data, parentElement: document.getElementById('host'),
+// Sent as Streamlit sends it: the bytes Python made (lab_ui.stepping.player_bytes), as UTF-8.
+window.mount = (text) => window.labModule.default({
+  data: new TextEncoder().encode(text), parentElement: document.getElementById('host'),
   setStateValue: (k, v) => window.calls.push(['state', k, v]),
   setTriggerValue: (k, v) => window.calls.push(['trigger', k, v]),
 });
@@ -78,8 +79,9 @@ SLIDE = (  # the slider moved to step n
 
 
 def mount(page, run: dict, step: int = 1, nonce: int = 1, **extra):
-    data = {"page": "walkthrough", "run": replay.encode(run), "step": step, "nonce": nonce, "scenario": "lesson"}
-    page.evaluate("(d) => { window.calls.length = 0; window.mount(d); }", {**data, **extra})
+    fields = {"page": "walkthrough", "step": step, "nonce": nonce, "scenario": "lesson", **extra}
+    data = player_bytes(fields, replay.encode(run).encode())
+    page.evaluate("(d) => { window.calls.length = 0; window.mount(d); }", data.decode())
 
 
 def layouts(trace, lesson_trace):

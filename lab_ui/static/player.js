@@ -368,6 +368,14 @@ export class Player {
   }
 }
 
+/** What Python sent (lab_ui/stepping.py ``player_bytes``): bytes, a line of JSON (the page, the step,
+ * the nonce...) and the run's JSON text after it. */
+export function readData(data) {
+  const text = new TextDecoder().decode(data);
+  const cut = text.indexOf("\n");
+  return { ...JSON.parse(text.slice(0, cut)), run: text.slice(cut + 1) };
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue, setTriggerValue } = component;
   let player = parentElement.__labPlayer;
@@ -378,7 +386,7 @@ export default function (component) {
     player.host.setStateValue = setStateValue;
     player.host.setTriggerValue = setTriggerValue;
   }
-  player.receive(data);
+  player.receive(readData(data));
   return () => {
     player.destroy();
     delete parentElement.__labPlayer;
