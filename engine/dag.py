@@ -39,6 +39,14 @@ class Task:
     lineno: int
     conn_lineno: int | None  # the line of the conn_id argument (None when Airflow's default is used)
 
+    @classmethod
+    def read(cls, **fields) -> Task:
+        """A task as the reader makes it: every field set at once (a frozen dataclass's ``__init__``
+        sets each through ``object.__setattr__``; a DAG may have 10,000 tasks)."""
+        task = object.__new__(cls)
+        task.__dict__.update(fields)
+        return task
+
 
 @dataclass(frozen=True)
 class Dag:
@@ -110,29 +118,47 @@ def read_dag(source: str, limits: Limits = Limits()) -> Dag:
 
 
 _LEAVES = (ast.Constant, ast.Name, ast.expr_context, ast.alias, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_CHILDREN: dict[type, tuple[str, ...]] = {}  # per node type, the fields that can hold a call
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    fields = _CHILDREN[kind] = tuple(f for f in kind._fields if f != "ctx")
+    return fields
+
+
+def _visited(value) -> bool:
+    """Whether the walk goes into ``value``: a node that is not a leaf."""
+    return isinstance(value, ast.AST) and not isinstance(value, _LEAVES)
 
 
 def _calls(tree: ast.AST):
     """Every call in the tree, outermost first (as ``ast.walk`` finds them), without visiting the
     leaves (names, constants, contexts: a DAG of 10,000 tasks has 100,000 of them) or the fields
-    that hold none."""
+    that hold none. Whether a child is visited is decided once per node type."""
     queue = deque([tree])
-    pop, push, extend = queue.popleft, queue.append, queue.extend
+    pop, push = queue.popleft, queue.append
+    visit: dict[type, bool] = {list: False}
+    children = _CHILDREN
     while queue:
         node = pop()
         kind = type(node)
         if kind is ast.Call:
             yield node
-        fields = _FIELDS.get(kind)
-        if fields is None:
-            fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
-        for name in fields:
+        for name in children.get(kind) or _fields(kind):
             value = getattr(node, name, None)
             if type(value) is list:
-                extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
-                push(value)
+                for item in value:
+                    go = visit.get(type(item))
+                    if go is None:
+                        go = visit[type(item)] = _visited(item)
+                    if go:
+                        push(item)
+            else:
+                go = visit.get(type(value))
+                if go is None:
+                    go = visit[type(value)] = _visited(value)
+                if go:
+                    push(value)
 
 
 def _read(source: str) -> Dag:
@@ -150,11 +176,11 @@ def _read(source: str) -> Dag:
             dag_id, dag_line = _dag_id(node), node.lineno
             continue
         keywords = {kw.arg: kw for kw in node.keywords if kw.arg}
-        conn_kws = [k for k in keywords if k == "conn_id" or k.endswith("_conn_id")]
         looks_like_operator = name and (name.endswith(("Operator", "Sensor")) or "task_id" in keywords)
         if not looks_like_operator:
             continue
         if name not in known:
+            conn_kws = [k for k in keywords if k == "conn_id" or k.endswith("_conn_id")]
             if conn_kws:
                 raise DagSourceError(
                     f"The lab does not know the operator `{name}`, so it cannot tell which hook reads its "
@@ -172,7 +198,7 @@ def _read(source: str) -> Dag:
         conn_kw = keywords.get(spec["conn_arg"])
         conn_id = _literal_str(conn_kw.value, spec["conn_arg"]) if conn_kw else spec["default_conn_id"]
         tasks.append(
-            Task(
+            Task.read(
                 task_id=task_id,
                 operator=name,
                 provider=spec["provider"],

@@ -25,7 +25,7 @@ from engine.errors import AirflowException, CloudError, HookError
 GOOGLE_PREFIX = "extra__google_cloud_platform__"
 GOOGLE_KEY_OPTIONS = ("key_path", "keyfile_dict", "credential_config_file", "key_secret_name", "is_anonymous")
 # google-auth's words when google.auth.default() finds nothing (google/auth/_default.py).
-JOB_ID_SAFE = str.maketrans(":-+.", "____")  # BigQueryHook.generate_job_id's re.sub(r"[:\-+.]", "_", ...)
+JOB_ID_UNSAFE = ":-+."  # BigQueryHook.generate_job_id: re.sub(r"[:\-+.]", "_", ...)
 NO_ADC = (
     "Your default credentials were not found. To set up Application Default Credentials, see "
     "https://cloud.google.com/docs/authentication/external/set-up-adc for more information."
@@ -119,7 +119,9 @@ class Cloud:
         # BigQueryHook.generate_job_id with force_rerun=True: md5 of a uuid4, after the run's start date.
         suffix = hashlib.md5(self.new_id("uuid-").encode()).hexdigest()
         job_id = f"airflow_{dag_id}_{task_id}_{self.run_start}_{suffix}"
-        return "job " + job_id.translate(JOB_ID_SAFE)
+        for unsafe in JOB_ID_UNSAFE:  # four replaces: str.translate took ~2 µs a job
+            job_id = job_id.replace(unsafe, "_")
+        return "job " + job_id
 
 
 class SimulatedHook:

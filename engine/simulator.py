@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.connection import Connection, TaskConnection
 from engine.dag import Dag, Task, read_dag
@@ -44,6 +44,7 @@ class TaskFrame:
     released: bool = False
     secret: str = "at_rest"  # where the connection's password is (tracked by the airflow3 run)
     names: tuple[Variable, ...] = ()
+    timelines: list = field(default_factory=list)  # the run's timeline of each of them
     seen_states: list = field(default_factory=list)  # last recorded, per variable
     seen_objects: list = field(default_factory=list)
 
@@ -59,8 +60,9 @@ def states_held(frame: TaskFrame, i: int) -> bool:
     return frame.seen_states[i] not in (None, "absent")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """What one step of the run did (a tuple: a run of 10,000 tasks makes 40,000 of them)."""
+
     kind: str
     outcome: str
     task: Task | None
@@ -106,9 +108,11 @@ class Runner:
         self._flow_nodes = {kind: spec["flow_node"] for kind, spec in self.lesson["steps"].items()}
         self.names = self.variable_names()
         self.timelines: dict[Variable, list[tuple[int, Value]]] = {name: [] for name in self.names}
+        for frame in self.frames:
+            frame.timelines = [self.timelines[name] for name in frame.names]
+        self._values: list[dict] = [{} for _ in self.tracked]  # per variable: its values made so far
         self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
         self._lookups: dict[str, str] = {}
-        self._reprs: dict[int, str] = {}
         self._task_facts: dict[int, dict] = {}
         self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
         for frame in self.frames:
@@ -270,30 +274,29 @@ class Runner:
         return [(conn_state, conn), (session_state, session), (frame.task_status, None)]
 
     def _record_values(self, frame: TaskFrame) -> None:
-        """Read one task's live variables; record those whose state or object changed."""
-        states, objects = frame.seen_states, frame.seen_objects
+        """Read one task's live variables; record those whose state or object changed. A value the
+        same for many tasks (a status, a shared connection, none) is made once per run, and kept
+        with its object so that the object's id is not another's later."""
+        states, objects, timelines = frame.seen_states, frame.seen_objects, frame.timelines
         for i, (state, obj) in enumerate(self.live_values(frame)):
             if states[i] != state or objects[i] is not obj:
-                self._record_value(frame, i, state, obj)
+                states[i], objects[i] = state, obj
+                if obj is None or i >= 2 or isinstance(obj, Connection):
+                    made = self._values[i]
+                    key = state if obj is None else (state, id(obj))
+                    found = made.get(key)
+                    if found is None:
+                        found = made[key] = (obj, self._value(i, state, obj))
+                    value = found[1]
+                else:  # a task's own client session
+                    value = self._value(i, state, obj)
+                timeline = timelines[i]
+                if not timeline or (timeline[-1][1] is not value and timeline[-1][1] != value):
+                    timeline.append((len(self.steps), value))
 
-    def _record_value(self, frame: TaskFrame, i: int, state: str, obj: Any) -> None:
-        frame.seen_states[i], frame.seen_objects[i] = state, obj
-        variable = self.tracked[i]
-        detail = state if i >= 2 else self._detail(obj)
-        value = Value(state, self._words[variable][state], detail)
-        timeline = self.timelines[frame.names[i]]
-        if not timeline or timeline[-1][1] != value:
-            timeline.append((len(self.steps), value))
-
-    def _detail(self, obj: Any) -> str:
-        if obj is None:
-            return "None"
-        if isinstance(obj, Connection):  # a resolved connection never changes: its repr is kept
-            key = id(obj)
-            if key not in self._reprs:
-                self._reprs[key] = self.redactor(repr(obj))
-            return self._reprs[key]
-        return self.redactor(repr(obj))
+    def _value(self, i: int, state: str, obj: Any) -> Value:
+        detail = state if i >= 2 else "None" if obj is None else self.redactor(repr(obj))
+        return Value(state, self._words[self.tracked[i]][state], detail)
 
 
 def session_facts(session: ClientSession) -> dict[str, Any]:

@@ -324,3 +324,13 @@ def test_the_airflow3_run_never_says_what_airflow_does_not_do():
         "Fetch connection details from Airflow metadata DB",
     ):
         assert claim not in said
+
+
+def test_each_tasks_fallback_connection_is_shown_as_its_own():
+    # Each task's empty AWS connection is freed when its process exits, and the next task's may be
+    # given the same id(): a value kept by id() would show the previous task's conn_id.
+    tasks = "".join(f"    S3CreateObjectOperator(task_id='t{i}', aws_conn_id='missing_{i}')\n" for i in range(30))
+    trace = real_run(f"with DAG('d') as dag:\n{tasks}")
+    for i in range(30):
+        shown = [v.detail for _, v in trace.timelines[f"connection_details (t{i})"] if v.state == "empty"]
+        assert shown == [f"TaskConnection(conn_id='missing_{i}', conn_type='aws')"], (i, shown)
