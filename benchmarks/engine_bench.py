@@ -92,6 +92,7 @@ def main(argv=None) -> int:
                     base * 1e3,
                     extra=f"{steps:,} steps; peak {peak / 1e6:,.1f} MB",
                 )
+        breakdown(store, sizes[-1])
         if 10_000 in sizes:
             for k in (1, 10):
                 (t1, m1), (t2, m2) = results[(1_000, k)], results[(10_000, k)]
@@ -111,6 +112,32 @@ def main(argv=None) -> int:
         else:
             print("| store: PostgreSQL | skipped | | | server binaries not installed |")
     return 0
+
+
+def breakdown(store, n: int) -> None:
+    """What reading and running the largest DAG is made of, each beside the same ``ast.parse``:
+    the reader alone, and the run's events with nothing recorded (the hooks, the ids, the cloud)."""
+    from engine.hooks import Cloud
+    from engine.pacing import Ids
+    from engine.simulator import Runner
+
+    source = generated_dag(n, 10)
+    dag, backends = read_dag(source), default_backends(store, {})
+    base, _ = timed(lambda: parse_paused(source), 5)
+
+    def events_only() -> None:
+        with cyclic_gc_paused():
+            ids = Ids()
+            for _ in Runner(dag, backends, Cloud(new_id=ids), ids)._events:
+                pass
+
+    for name, fn in (
+        ("read_dag alone", lambda: read_dag(source)),
+        ("the run's set-up and events alone, nothing recorded", events_only),
+        ("the run, recorded (a DAG already read)", lambda: run(dag, backends)),
+    ):
+        t, _ = timed(fn, 5)
+        row(f"engine: {n:,} tasks over 10 connection(s), {name}", t * 1e3, base * 1e3, extra="baseline: ast.parse")
 
 
 def parse_paused(source: str) -> None:
