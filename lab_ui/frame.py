@@ -55,7 +55,9 @@ def _settle_heap() -> int:
     """Once per server process, after its first page: what is loaded by then (modules, the lesson,
     its runs) lives as long as the process, so it leaves the cyclic collector's view. A full
     collection scanned all of it each time (58-72 ms with 50 learners, every few seconds), and
-    every learner's rerun waited behind it. Returns how many objects were set aside."""
+    every learner's rerun waited behind it. The first session's own objects are set aside with it
+    (Streamlit gives no hook before the first page), so what of them ends up in reference cycles
+    when that session ends stays: one session's worth, once. Returns how many objects were set aside."""
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
