@@ -68,17 +68,18 @@ def every_node_state(trace: Trace, last: int | None = None) -> list[dict[str, st
     total = len(trace.steps)
     found = []
     for step in range(0, last + 1):
-        if step > 0 and trace.steps[step - 1].kind != "dag_end":  # the run's end is not a node of the flow
-            states[trace.steps[step - 1].flow_node] = _state_of(trace.steps[step - 1])
+        current = trace.steps[step - 1] if step > 0 else None
+        if current is not None and current.kind == "dag_end":  # the run's end is not a node of the flow
+            current = None
+        if current is not None:
+            states[current.flow_node] = _state_of(current)
         now = dict(states)
         if failed is not None and failed.number <= step:  # what the failure stopped will not happen
             for node in nodes:
                 if now[node] == "pending" and (node != CLOSE or step == total):
                     now[node] = "skipped"
-        if 0 < step <= total and trace.step(step).kind != "dag_end":
-            current = trace.step(step)
-            if now[current.flow_node] == "done":
-                now[current.flow_node] = "current"
+        if current is not None and now[current.flow_node] == "done":
+            now[current.flow_node] = "current"
         found.append(now)
     return found
 
