@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from engine.errors import AirflowException
 from engine.lessons import operators
-from engine.pacing import cyclic_gc_paused
+from engine.pacing import cyclic_gc_paused, made
 
 
 class DagSourceError(AirflowException):
@@ -38,14 +38,6 @@ class Task:
     call: str
     lineno: int
     conn_lineno: int | None  # the line of the conn_id argument (None when Airflow's default is used)
-
-    @classmethod
-    def read(cls, **fields) -> Task:
-        """A task as the reader makes it: every field set at once (a frozen dataclass's ``__init__``
-        sets each through ``object.__setattr__``; a DAG may have 10,000 tasks)."""
-        task = object.__new__(cls)
-        task.__dict__.update(fields)
-        return task
 
 
 @dataclass(frozen=True)
@@ -198,7 +190,8 @@ def _read(source: str) -> Dag:
         conn_kw = keywords.get(spec["conn_arg"])
         conn_id = _literal_str(conn_kw.value, spec["conn_arg"]) if conn_kw else spec["default_conn_id"]
         tasks.append(
-            Task.read(
+            made(  # every field at once (see engine.pacing.made)
+                Task,
                 task_id=task_id,
                 operator=name,
                 provider=spec["provider"],

@@ -19,7 +19,7 @@ from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
 from engine.lessons import Scenario, lesson
-from engine.pacing import Ids, cyclic_gc_paused
+from engine.pacing import Ids, cyclic_gc_paused, made
 from engine.secrets import (
     ConnectionNotFound,
     Lookup,
@@ -243,16 +243,17 @@ class Runner:
                 "provider": task.provider if task else None,
             }
         facts = base | event.facts
-        return Step.recorded(
-            len(self.steps) + 1,
-            event.kind,
-            event.outcome,
-            base["task_id"],
-            base["conn_id"],
-            self._flow_nodes[event.kind],
-            facts,
-            self.redactor,
-            self.templates,
+        return made(
+            Step,
+            number=len(self.steps) + 1,
+            kind=event.kind,
+            outcome=event.outcome,
+            task_id=base["task_id"],
+            conn_id=base["conn_id"],
+            flow_node=self._flow_nodes[event.kind],
+            raw_facts=facts,
+            redactor=self.redactor,
+            templates=self.templates,
         )
 
     def variable_names(self) -> tuple[Variable, ...]:
@@ -282,11 +283,11 @@ class Runner:
             if states[i] != state or objects[i] is not obj:
                 states[i], objects[i] = state, obj
                 if obj is None or i >= 2 or isinstance(obj, Connection):
-                    made = self._values[i]
+                    kept = self._values[i]
                     key = state if obj is None else (state, id(obj))
-                    found = made.get(key)
+                    found = kept.get(key)
                     if found is None:
-                        found = made[key] = (obj, self._value(i, state, obj))
+                        found = kept[key] = (obj, self._value(i, state, obj))
                     value = found[1]
                 else:  # a task's own client session
                     value = self._value(i, state, obj)

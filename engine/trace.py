@@ -106,24 +106,6 @@ class Step:
     redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
     templates: Templates | None = field(default=None, compare=False, repr=False)
 
-    @classmethod
-    def recorded(cls, number, kind, outcome, task_id, conn_id, flow_node, raw_facts, redactor, templates) -> Step:
-        """A step as a run records it: the same fields, set at once (a frozen dataclass's ``__init__``
-        sets each through ``object.__setattr__``; a run of 10,000 tasks records 40,000 steps)."""
-        step = object.__new__(cls)
-        step.__dict__.update(
-            number=number,
-            kind=kind,
-            outcome=outcome,
-            task_id=task_id,
-            conn_id=conn_id,
-            flow_node=flow_node,
-            raw_facts=raw_facts,
-            redactor=redactor,
-            templates=templates,
-        )
-        return step
-
     @property
     def failed(self) -> bool:
         return self.outcome.startswith("failed")
