@@ -88,7 +88,7 @@ def _stepped(page: str, dag_source: str | None, options, compare: bool) -> None:
     shown = views(page, trace, lesson_trace, chosen)
     if shown.run is None:
         state.write_url(cursor.step)
-        server_stepper(trace, cursor)
+        server_stepper(cursor)
         st.markdown(replay.views_html(shown.layout, cursor.step), unsafe_allow_html=True)
     else:
         play(page, shown, cursor)
@@ -175,7 +175,7 @@ def step_options() -> None:
         )
 
 
-def server_stepper(trace: Trace, cursor: Player) -> None:
+def server_stepper(cursor: Player) -> None:
     """Stepping by the server, for a run too large to send: the heading, four buttons and a slider."""
     step, total = cursor.step, cursor.total
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
