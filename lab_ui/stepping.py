@@ -180,10 +180,11 @@ def server_stepper(cursor: Player) -> None:
     step, total = cursor.step, cursor.total
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
     st.caption(f"This run has {total:,} steps: too many to send to the browser at once, so each step is drawn here.")
+    next_help = "Make a prediction below first" if predicting else "Next step (→)"  # as the player's title says
     buttons = [  # label, key, icon, move, disabled, key binding, help
         ("First", "step_first", "⏮", cursor.first, cursor.at_start, "Home", "First step (Home)"),
         ("Previous", "step_prev", "◀", cursor.prev, cursor.at_start, "Left", "Previous step (←)"),
-        ("Next", "step_next", "▶", cursor.next, cursor.at_end or predicting, "Right", "Next step (→)"),
+        ("Next", "step_next", "▶", cursor.next, cursor.at_end or predicting, "Right", next_help),
         ("Last", "step_last", "⏭", cursor.last, cursor.at_end, "End", "Last step (End)"),
     ]
     with st.container(horizontal=True, key="step_controls"):

@@ -10,6 +10,7 @@ from engine import replay
 from engine.lessons import scenario, scenarios
 from engine.player import Player
 from engine.quiz import reference_trace
+from lab_ui import state
 from tests.helpers import generated_dag, open_app, player_data, step, texts
 from tests.test_browser_secrets import FORBIDDEN
 
@@ -129,3 +130,17 @@ def test_a_run_too_large_to_send_is_stepped_by_the_server(monkeypatch):
     at.button(key="step_next").click().run()
     assert "Step 4 of 6: Task executes cloud API call" in texts(at)
     assert at.query_params["step"] == "4"
+
+
+def test_the_server_stepped_next_says_why_it_is_disabled_while_predicting(monkeypatch):
+    from lab_ui import stepping
+
+    monkeypatch.setattr(replay, "MAX_STEPS", 5)
+    monkeypatch.setattr(stepping, "_views", type(stepping._views)())
+    at = open_app(step="3")
+    assert not at.button(key="step_next").disabled
+    assert at.button(key="step_next").help == "Next step (→)"
+    at.toggle(key=state.PREDICT).set_value(True).run()
+    next_button = at.button(key="step_next")
+    assert next_button.disabled and next_button.help == "Make a prediction below first"
+    assert "Predict step 4" in texts(at)
