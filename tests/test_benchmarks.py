@@ -24,3 +24,30 @@ def test_a_protocol_learner_steps_the_lesson_and_answers_the_quiz(lab_server):
     result = asyncio.run(classroom.classroom(classroom.lab_learner, lab_server.url, 2, lab_server.proc.pid))
     assert result["errors"] == 0  # no exception element, and the quiz scored 3 of 4
     assert result["p50"] > 0 and result["mb_per_session"] >= 0
+
+
+def test_the_least_run_makes_the_engines_steps_and_ids_so_it_is_a_floor_not_a_stand_in(tmp_path):
+    from engine.dag import read_dag
+    from engine.secrets import default_backends
+    from engine.simulator import run
+    from tests.helpers import generated_dag, store_with
+
+    dag = read_dag(generated_dag(30, 3))
+    trace = run(dag, default_backends(store_with(f"sqlite:///{tmp_path}/b.db", 3), {}))
+    least = engine_bench.least_run(dag)
+    engine_steps = [s for s in trace.steps if s.task_id is not None]
+    assert [(kind, outcome) for kind, outcome, _, _ in least] == [(s.kind, s.outcome) for s in engine_steps]
+    answers = [facts["answer"] for kind, _, _, facts in least if kind == "api_call"]
+    assert answers == [s.raw_facts["answer"] for s in engine_steps if s.kind == "api_call"]  # the same ids
+
+
+def test_the_ratio_interval_holds_the_ratio_and_narrows_with_more_reports():
+    import random
+
+    rng = random.Random(1)
+    one = [rng.uniform(0.004, 0.012) for _ in range(300)]
+    slower = [2 * x for x in one]
+    low, high = classroom.ratio_interval(slower, one)
+    assert low <= 2.0 <= high and high - low < 0.5
+    few_low, few_high = classroom.ratio_interval(slower[:20], one[:20])
+    assert few_high - few_low > high - low  # fewer reports: a wider interval
