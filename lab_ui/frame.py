@@ -80,6 +80,15 @@ def pages() -> list:
     return made
 
 
+_PAGE_INDEX = {path: i for i, (path, _, _) in enumerate(PAGES)}
+
+
+def page_for(path: str):
+    """This session's ``st.Page`` for one of ``PAGES`` (e.g. ``"pages/walkthrough.py"``), for a link in
+    a page: given the object, ``st.page_link`` resolves no file (see ``pages``)."""
+    return pages()[_PAGE_INDEX[path]]
+
+
 _inside = threading.local()  # set while this thread's frame runs a page
 
 

@@ -73,8 +73,10 @@ def show_scenario(trace: Trace, step: int) -> None:
     with st.expander(f"Scenario: {sc.title}", expanded=False):
         st.markdown(sc.description)
         st.markdown("**What to notice**\n" + "\n".join(f"- {n}" for n in sc.notice))
+        from lab_ui.frame import page_for  # here: the frame imports this module
+
         st.page_link(
-            "pages/compare.py",
+            page_for("pages/compare.py"),
             label="Compare it with the lesson, side by side",
             icon="⚖️",
             query_params={"scenario": sc.id, "step": str(step)},

@@ -31,7 +31,7 @@ for i, point in enumerate(trace.lesson["concept_snapshot"]):
     if target is not None:
         with cols[1]:
             st.page_link(
-                "pages/walkthrough.py",
+                frame.page_for("pages/walkthrough.py"),
                 label=f"Step {target}",
                 icon="🧭",
                 query_params=link_to_step(trace.scenario_id, target),

@@ -29,7 +29,7 @@ for i, moment in enumerate(trace.lesson["key_moments"], start=1):
         if target is not None:
             where = "" if scenario_id == "lesson" else f" of “{scenario(scenario_id).title}”"
             st.page_link(
-                "pages/walkthrough.py",
+                frame.page_for("pages/walkthrough.py"),
                 label=f"Show me step {target}{where}",
                 icon="🧭",
                 query_params=link_to_step(scenario_id, target),

@@ -128,7 +128,7 @@ def show_question(number: int, q: dict) -> None:
             )
         if right or latest is not None:
             st.page_link(
-                "pages/walkthrough.py",
+                frame.page_for("pages/walkthrough.py"),
                 label=f"Show me step {key.step}",
                 icon="🧭",
                 query_params=link_to_step(key.scenario, key.step),

@@ -244,3 +244,45 @@ def test_the_sidebar_links_every_page_from_the_pages_the_session_made_once():
     for path, title, _ in PAGES:
         assert sidebar[title].startswith(f"/{Path(path).stem if path != PAGES[0][0] else ''}?"), title
         assert "step=2" in sidebar[title], title
+
+
+def test_links_inside_pages_resolve_no_file_on_a_rerun(monkeypatch):
+    """A link given a path makes Streamlit resolve the file (system calls that let go of the
+    interpreter's lock and, with a class on the server, wait to get it back); given the session's
+    page object, it does not, and still leads to the same place."""
+    import os.path
+    import traceback
+
+    resolved = []
+    realpath = os.path.realpath
+
+    def watched(path, *args, **kwargs):  # the files a page link resolves (AppTest itself resolves others)
+        if any(frame.name == "_page_link" for frame in traceback.extract_stack()):
+            resolved.append(str(path))
+        return realpath(path, *args, **kwargs)
+
+    at = open_app(scenario="missing_conn_id")  # the scenario panel links to the comparison
+    for page, label in (
+        ("pages/walkthrough.py", "The whole run in a table"),
+        ("pages/walkthrough.py", "Compare it with the lesson, side by side"),
+        ("pages/key_moments.py", "Show me step 2"),
+        ("pages/concept_snapshot.py", None),
+    ):
+        at.switch_page(page).run()
+        monkeypatch.setattr(os.path, "realpath", watched)
+        at.run()
+        monkeypatch.setattr(os.path, "realpath", realpath)
+        shown = links(at)
+        assert not [p for p in resolved if "/pages/" in p], (page, resolved)
+        if label:
+            assert label in shown, (page, sorted(shown))
+    assert links(at)  # the concept snapshot links its steps too
+    from tests.test_quiz import answer
+
+    at = open_app("pages/quiz.py")
+    answer(at, "seed-1", "Step 3")  # the "Show me" link comes with the feedback
+    monkeypatch.setattr(os.path, "realpath", watched)
+    at.run()
+    monkeypatch.setattr(os.path, "realpath", realpath)
+    assert any(label.startswith("Show me step") for label in links(at))
+    assert not [p for p in resolved if "/pages/" in p], resolved
