@@ -267,7 +267,7 @@ def p95(ordered: list[float]) -> float:
 def ratio_interval(class_lat: list[float], one_lat: list[float], draws: int = 2000) -> tuple[float, float]:
     """A 90% bootstrap interval of p95(class) / p95(one learner): both samples drawn again with
     replacement, ``draws`` times (a fixed seed, so the same figures give the same interval). A p95 of a
-    few hundred reports moves by a millisecond from one run to the next, and on a ~5 ms floor a
+    few hundred reports moves by a millisecond from one run to the next, and on a ~10 ms p95 a
     millisecond is a tenth of the ratio: the interval says how far this run's ratio can be trusted."""
     rng = random.Random(95)
     ratios = sorted(
