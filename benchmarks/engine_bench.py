@@ -146,25 +146,19 @@ def breakdown(store, n: int) -> None:
 
 def least_run(dag) -> list:
     """A floor for the run, not a way to run it: each task's four steps as bare tuples with the facts
-    the engine's steps carry, its session id and job id hashed as the engine hashes them, and one
-    (step, variable, state) change for each tracked change. No connection, hook, session or client
-    object, no lesson words, nothing a view could read. ``read_dag`` alone plus this is about the least
-    that reading and running a DAG from source can take."""
-    import hashlib
+    the engine's steps carry, its session id and job id made by the engine's own ``Ids`` and
+    ``bigquery_job_id``, and one (step, variable, state) change for each tracked change. No
+    connection, hook, session or client object, no lesson words, nothing a view could read.
+    ``read_dag`` alone plus this is about the least that reading and running a DAG from source can
+    take."""
+    from engine.hooks import Cloud, bigquery_job_id
+    from engine.pacing import Ids
 
-    from engine.hooks import JOB_ID_UNSAFE, Cloud
-
-    start = Cloud.run_start
     with cyclic_gc_paused():
-        steps, changes, count = [], [], 0
+        steps, changes, ids = [], [], Ids()
         for i, task in enumerate(dag.tasks):
-            count += 1
-            session = "session-" + hashlib.sha256(f"lab:{count}".encode()).hexdigest()[:8]
-            count += 1
-            suffix = hashlib.md5(("uuid-" + hashlib.sha256(f"lab:{count}".encode()).hexdigest()[:8]).encode())
-            job = f"airflow_{dag.dag_id}_{task.task_id}_{start}_{suffix.hexdigest()}"
-            for unsafe in JOB_ID_UNSAFE:
-                job = job.replace(unsafe, "_")
+            session = ids("session-")
+            job = bigquery_job_id(dag.dag_id, task.task_id, Cloud.run_start, ids("uuid-"))
             steps.append(("request_connection", "ok", i, {"conn_id": task.conn_id, "source": "metastore"}))
             changes.append((len(steps), i, 0, "loaded"))
             steps.append(("create_session", "ok", i, {"session": session, "project": "p", "client": "c"}))
