@@ -32,7 +32,8 @@ from engine.views import (
 )
 
 MARKERS_LABEL = "Where the lesson simplifies"
-LONG_CELL = 40  # characters: a cell this long may break inside a word (a URL, a JSON value)
+LONG_WORD = 20  # characters: a word longer than this (a URL, a JSON value, a job id) may break anywhere
+_LONG_WORDS = re.compile(rf"\S{{{LONG_WORD + 1},}}")
 
 
 def esc(text: str) -> str:
@@ -234,9 +235,22 @@ def table_row(cells: list[str], state: str | None, current: bool, current_col=No
 
 
 def _cell(tag: str, text: str, current: bool, scope: str = "") -> str:
-    classes = " ".join(c for c, on in (("current", current), ("long", len(text) > LONG_CELL)) if on)
-    attr = f' class="{classes}"' if classes else ""
-    return f"<{tag}{scope}{attr}>{esc(text)}</{tag}>"
+    attr = ' class="current"' if current else ""
+    return f"<{tag}{scope}{attr}>{cell_text(text)}</{tag}>"
+
+
+def cell_text(text: str) -> str:
+    """A cell's text, escaped, its over-long words marked as breakable: a narrow column on a phone
+    then wraps between ordinary words ("connection details"), never inside them ("connect / ion")."""
+    text = str(text)
+    if len(text) <= LONG_WORD:
+        return esc(text)
+    out, last = [], 0
+    for m in _LONG_WORDS.finditer(text):
+        out += [esc(text[last : m.start()]), '<span class="brk">', esc(m.group()), "</span>"]
+        last = m.end()
+    out.append(esc(text[last:]))
+    return "".join(out)
 
 
 def comparable(trace: Trace) -> bool:

@@ -33,7 +33,7 @@ CSS = f"""
 .lab-table caption {{ caption-side: bottom; text-align: left; font-size: .8rem; opacity: .8; }}
 .lab-table th, .lab-table td {{ padding: .3rem .45rem; border-bottom: 1px solid rgba(128,128,128,.35);
   vertical-align: top; text-align: left; overflow-wrap: break-word; }}
-.lab-table td.long {{ overflow-wrap: anywhere; }}  /* a long URL or JSON value wraps, short words stay whole */
+.lab-table .brk {{ word-break: break-all; }}  /* a long URL or JSON value wraps; other words stay whole */
 .lab-table td:first-child, .lab-table th:first-child {{ white-space: nowrap; }}
 .lab-table tr.current > *, .lab-table .current {{ background: {STATES["current"][1]}; color: {STATES["current"][2]};
   font-weight: bold; }}

@@ -133,6 +133,39 @@ def test_a_phone_wide_page_does_not_scroll_sideways(page, lab_server, path):
     assert not page.evaluate(OVERFLOW), path
 
 
+# Every word of a table cell that is drawn on two lines (its text range has two boxes), but for
+# words too long for any phone column (a URL, a JSON value, a job id), which may break.
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('.lab-table td, .lab-table th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        if (m[0].length > 20) continue;
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+@pytest.mark.parametrize("path", ["process_table", "variable_tracker", "compare", "your_dag"])
+def test_on_a_phone_table_cells_keep_their_words_whole(page, lab_server, path):
+    """A narrow column wraps between words ("Fetch connection details"), never inside one
+    ("connect / ion"); the table box scrolls sideways instead."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, f"{lab_server.url}/{path}?step=3&scenario=job_fails")
+    page.locator(".lab-table").first.wait_for()
+    assert page.locator(".lab-table td").count() > 10
+    assert page.evaluate(SPLIT_WORDS) == [], path
+    assert not page.evaluate(OVERFLOW), path  # and the page itself still does not scroll sideways
+
+
 def test_define_a_connection_in_the_browser(page, lab_server):
     open_page(page, f"{lab_server.url}/connections")
     page.get_by_role("heading", name=re.compile("Stored connections")).wait_for()

@@ -27,7 +27,8 @@ window.mount = (text) => window.labModule.default({
   setTriggerValue: (k, v) => window.calls.push(['trigger', k, v]),
 });
 // What a reader gets from a tree: visible text; each row's class, aria-current and hidden; each
-// cell marked current. The player's DOM and Python's HTML (parsed here) must give the same.
+// cell marked current; each word allowed to break anywhere. The player's DOM and Python's HTML
+// (parsed here) must give the same.
 window.signature = (root) => {
   const out = [];
   const walk = (node) => {
@@ -36,6 +37,7 @@ window.signature = (root) => {
     if (node.tagName === 'TR') out.push(`<tr ${node.className}|${node.getAttribute('aria-current') || ''}>`);
     if ((node.tagName === 'TD' || node.tagName === 'TH') && node.classList.contains('current')) out.push('<current>');
     if (node.tagName === 'DETAILS') out.push('<details>');
+    if (node.classList.contains('brk')) out.push('<brk>');  // a word that may break anywhere
     node.childNodes.forEach(walk);
   };
   walk(root);
