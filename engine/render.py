@@ -34,6 +34,7 @@ from engine.views import (
 MARKERS_LABEL = "Where the lesson simplifies"
 LONG_WORD = 20  # characters: a word longer than this (a URL, a JSON value, a job id) may break anywhere
 _LONG_WORDS = re.compile(rf"\S{{{LONG_WORD + 1},}}")
+LONG_TABLE = 100  # rows: a table this long is not drawn while it is off the screen (class "long")
 
 
 def esc(text: str) -> str:
@@ -215,8 +216,9 @@ def html_table(
     body = "".join(
         table_row(cells, (row_classes or {}).get(r), r == current_row, current_col) for r, cells in enumerate(rows)
     )
+    box = f'lab-table-box long" style="--rows: {len(rows)}' if len(rows) > LONG_TABLE else "lab-table-box"
     return (  # the box scrolls sideways when the table is wider than the screen; the page never does
-        f'<div class="lab-table-box" role="region" aria-label="{esc(caption_)}" tabindex="0">'
+        f'<div class="{box}" role="region" aria-label="{esc(caption_)}" tabindex="0">'
         f'<table class="lab-table"><caption>{esc(caption_)}</caption><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )

@@ -118,3 +118,41 @@ def test_another_scenario_opens_its_own_run_at_its_first_step(page, lab_server):
     page.keyboard.press("End")
     step_heading(page, 4, total=4).wait_for()
     assert page.url.endswith("/?step=4&scenario=missing_conn_id")
+
+
+# Ctrl+F's search (window.find) until it selects the text inside a table (the DAG's source in the
+# text area has it too); then the search leaves the focus where it was.
+FOUND_IN_TABLE = """(text) => {
+  let inTable = false;
+  for (let i = 0; i < 20 && !inTable && window.find(text); i++)
+    inTable = !!window.getSelection().anchorNode.parentElement.closest('.lab-player .lab-table');
+  window.getSelection().removeAllRanges();
+  document.activeElement.blur();
+  return inTable;
+}"""
+CELL_BOXES = """() => [...document.querySelectorAll('.lab-player .lab-table')[0].rows].slice(0, 12)
+    .flatMap(r => [...r.cells].map(c => { const b = c.getBoundingClientRect();
+      return [b.left, b.top, b.width, b.height].map(Math.round).join(','); }))"""
+
+
+def test_a_long_table_steps_without_moving_a_row_and_is_found_off_the_screen(page, lab_server):
+    """A 150-task DAG (602 steps): the tables are long, so they are not drawn while off the screen,
+    yet Ctrl+F finds their last rows; a step recolours rows: no cell moves or changes size under
+    the reader's eyes. (What the step costs the browser is in benchmarks/step_latency.py.)"""
+    from engine.dag import pack_source
+    from tests.helpers import generated_dag
+
+    source = generated_dag(150, 1).replace("conn_0", "my_gcp_conn")
+    open_page(page, f"{lab_server.url}/your_dag?step=4&dag={pack_source(source)}")
+    step_heading(page, 4, 602).wait_for()
+    boxes = page.locator(".lab-player .lab-table-box")
+    assert boxes.count() == 2
+    assert boxes.evaluate_all("els => els.map(e => getComputedStyle(e).contentVisibility)") == ["auto", "auto"]
+    assert page.evaluate(FOUND_IN_TABLE, "t149")  # the last task's rows, far below the screen
+    boxes.first.scroll_into_view_if_needed()
+    before = page.evaluate(CELL_BOXES)
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    step_heading(page, 8, 602).wait_for()
+    assert page.locator(".lab-player .lab-table tr[aria-current]").inner_text().split()[:2] == ["▶", "now"]
+    assert page.evaluate(CELL_BOXES) == before
