@@ -39,6 +39,12 @@ class Player:
         return self.clamp(self.position)
 
     # -- moves ---------------------------------------------------------------------------
+    def ask(self, step: int) -> None:
+        """A step asked for before the run it belongs to is known (a deep link to a learner's own
+        DAG): kept as asked, and shown within whichever run the page then gives (``step``)."""
+        self.position = max(1, int(step))
+        self.prediction = None
+
     def seek(self, step: int) -> int:
         self.position = self.clamp(step)
         self.prediction = None

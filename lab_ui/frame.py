@@ -42,6 +42,9 @@ PAGES = [
     ("pages/your_dag.py", "Your DAG", "✍️"),
     ("pages/teacher.py", "Teacher's view", "🧑‍🏫"),
 ]
+# Pages that show a run of their own (the learner's DAG, read from ?dag=), not the scenario's: a
+# step in their URL is settled against that run, by their player, not against the lesson's.
+OWN_RUN = {"your_dag"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,7 +136,9 @@ def _run() -> None:
     restore_member()
     keep_sandbox_cookie()
     cursor = state.player(state.current_trace())
-    state.write_url(cursor.step)
+    if page.url_path not in OWN_RUN:  # else the page's player settles the step and writes the URL
+        state.settle(cursor)
+        state.write_url(cursor.step)
     sidebar(cursor.step, page_list)
     st.title(f"{page.icon} {page.title}")
     notice = st.session_state.get(state.NOTICE)

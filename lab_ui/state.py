@@ -22,6 +22,7 @@ PLAYER = "lab_player"  # the step cursor: an engine.player.Player
 URL_SEEN = "lab_url_seen"  # the (page, scenario, step) last written to or read from the URL
 PAGE = "lab_page"  # the URL path of the page this rerun draws
 NOTICE = "lab_notice"  # a notice about a URL value that was not valid
+ASKED = "lab_step_asked"  # the step the URL asked for, until the run it is a step of is known
 EVERY_STEP = "lab_every_step"  # tracker: a column after every step
 HIDE_FUTURE = "lab_hide_future"  # process table: hide rows not reached yet
 PREDICT = "lab_predict"  # "predict, then step" mode
@@ -40,19 +41,31 @@ MEMBER_DAYS = 30
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
-def parse_step(raw: str | None, total: int, default: int = 1) -> tuple[int, str | None]:
-    """A step from the URL: the nearest valid step, and a notice when the raw value was not one."""
+def parse_step(raw: str | None, default: int = 1) -> tuple[int, str | None]:
+    """A step from the URL: a step number of 1 or more (how far the run goes is not known yet:
+    see ``settle``), and a notice when the raw value was not one."""
     if raw is None or raw == "":
         return default, None
     try:
         value = int(str(raw).strip())
     except ValueError:
-        return default, f"“{raw}” is not a step number; showing step {default} of {total}."
+        return default, f"“{raw}” is not a step number; showing step {default}."
     if value < 1:
-        return 1, f"There is no step {value}; showing step 1 of {total}."
-    if value > total:
-        return total, f"There is no step {value}; this run has {total} steps, showing step {total}."
+        return 1, f"There is no step {value}; showing step 1."
     return value, None
+
+
+def settle(cursor: Player) -> str | None:
+    """Once the run a page shows is known (``cursor`` sized to it): a step the URL asked for past
+    its end becomes its last step, with a notice."""
+    ss = st.session_state
+    asked = ss.pop(ASKED, None)
+    if asked is None or asked <= cursor.total:
+        return None
+    cursor.seek(cursor.total)
+    notice = f"There is no step {asked}; this run has {cursor.total} steps, showing step {cursor.total}."
+    ss[NOTICE] = " ".join(n for n in (ss.get(NOTICE), notice) if n)  # said again on the page's reruns
+    return notice
 
 
 def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str | None]:
@@ -149,10 +162,10 @@ def sync_from_url(page: str = "") -> None:
     if raw[1] is not None or SCENARIO not in ss:
         ss[SCENARIO], notice = parse_scenario(raw[1])
         notices.append(notice)
-    if raw[2] is not None:
-        cursor = player(current_trace())
-        step, notice = parse_step(raw[2], cursor.total)
-        cursor.seek(step)
+    if raw[2] is not None:  # settled against the page's run: a learner's DAG may be longer than the lesson
+        step, notice = parse_step(raw[2])
+        player(current_trace()).ask(step)
+        ss[ASKED] = step
         notices.append(notice)
     ss[NOTICE] = " ".join(n for n in notices if n) or None
     ss[URL_SEEN] = raw

@@ -83,6 +83,9 @@ def stepped(page: str, dag_source: str | None = None, options=None, compare: boo
 def _stepped(page: str, dag_source: str | None, options, compare: bool) -> None:
     trace = state.current_trace(dag_source)
     cursor = state.player(trace)
+    settled = state.settle(cursor)  # a deep link into a learner's DAG, past its end
+    if settled:
+        st.warning(settled, icon="⚠️")
     chosen = options(trace) if options else {}
     lesson_trace = server.current_trace("lesson") if compare else None
     shown = views(page, trace, lesson_trace, chosen)
@@ -91,15 +94,17 @@ def _stepped(page: str, dag_source: str | None, options, compare: bool) -> None:
         server_stepper(cursor)
         st.markdown(replay.views_html(shown.layout, cursor.step), unsafe_allow_html=True)
     else:
-        play(page, shown, cursor)
+        play(page, shown, cursor, own_run=dag_source is not None)
     if cursor.autoplay:
         _autoplay(cursor)
     if st.session_state.get(state.PREDICT):
         predict_box(trace, cursor)
 
 
-def play(page: str, shown: Views, cursor: Player) -> None:
-    """The player: sent the run once; told a step only when Python moved it (with a new nonce)."""
+def play(page: str, shown: Views, cursor: Player, own_run: bool = False) -> None:
+    """The player: sent the run once; told a step only when Python moved it (with a new nonce).
+    ``own_run``: the page shows a run of its own (the learner's DAG), whose steps are not the
+    other pages' steps, so its links to them keep the step Python gave them."""
     ss = st.session_state
     if ss.get(SHOWN) != (shown.digest, cursor.step):  # Python moved the step, or another run is shown
         ss[NONCE] = ss.get(NONCE, 0) + 1
@@ -112,6 +117,7 @@ def play(page: str, shown: Views, cursor: Player) -> None:
         "nonce": ss[NONCE],
         "scenario": ss[state.SCENARIO],
         "predicting": bool(ss.get(state.PREDICT)),  # the player disables Next at the end itself
+        "own_run": own_run,
     }
     result = _player(
         key=PLAYER_KEY,

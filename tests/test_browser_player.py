@@ -156,3 +156,31 @@ def test_a_long_table_steps_without_moving_a_row_and_is_found_off_the_screen(pag
     step_heading(page, 8, 602).wait_for()
     assert page.locator(".lab-player .lab-table tr[aria-current]").inner_text().split()[:2] == ["▶", "now"]
     assert page.evaluate(CELL_BOXES) == before
+
+
+def test_a_deep_link_into_a_learners_dag_opens_past_the_lessons_six_steps(page, lab_server):
+    """The learner's DAG is longer than the lesson: ?step=500 opens step 500 of its 602 (it was
+    clamped to the lesson's 6), a toggle's full rerun keeps it in the URL, Back returns to it, and a
+    step past the end is its last step, with a notice that counts the DAG's steps."""
+    from engine.dag import pack_source
+    from tests.helpers import generated_dag
+
+    dag = pack_source(generated_dag(150, 1).replace("conn_0", "my_gcp_conn"))
+    open_page(page, f"{lab_server.url}/your_dag?step=500&dag={dag}")
+    step_heading(page, 500, 602).wait_for()
+    toggle = page.get_by_text("Predict, then step", exact=True)
+    toggle.click()  # a full rerun of the page, and another
+    page.wait_for_timeout(500)
+    toggle.click()
+    page.wait_for_selector(READY)
+    assert re.search(r"[?&]step=500(&|$)", page.url), page.url
+    assert heading(page).startswith("Step 500 of 602")
+    page.get_by_role("link", name=re.compile("Process table")).first.click()
+    step_heading(page, 6).wait_for()  # the lesson's step the link had (its last): no step 500 there
+    assert page.get_by_text("There is no step").count() == 0
+    page.go_back()
+    step_heading(page, 500, 602).wait_for()
+    assert "dag=" in page.url
+    open_page(page, f"{lab_server.url}/your_dag?step=700&dag={dag}")
+    step_heading(page, 602, 602).wait_for()
+    page.get_by_text("There is no step 700; this run has 602 steps").wait_for()

@@ -23,6 +23,17 @@ def test_a_shorter_run_clamps_the_step_and_a_longer_one_gives_it_back():
     assert player.step == 8
 
 
+def test_a_step_asked_for_before_its_run_is_known_waits_for_it():
+    """A deep link to step 500 of a learner's DAG arrives while the cursor is sized to the lesson."""
+    player = Player(6)
+    player.ask(500)
+    assert player.step == 6  # within the lesson, for its pages
+    player.resize(602)
+    assert player.step == 500  # the learner's DAG, once its page gives it
+    player.ask(0)
+    assert player.step == 1
+
+
 def test_autoplay_moves_every_interval_and_stops_at_the_end():
     player = Player(3, autoplay=True)
     assert not player.tick(0.0)  # the clock starts

@@ -220,6 +220,21 @@ def test_a_link_drawn_with_an_older_step_opens_at_the_step_shown(harness):
     assert harness.evaluate("() => location.pathname") != "/process_table"  # held back: Python opens it
 
 
+def test_a_link_from_a_run_of_its_own_keeps_the_step_python_gave_it(harness):
+    """Your DAG: step 3 of the learner's DAG is not step 3 of the lesson's run the link opens."""
+    mount(harness, lesson_run(), step=1, nonce=71, own_run=True)
+    harness.evaluate("() => history.replaceState(null, '', '/?step=1')")
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    harness.keyboard.press("ArrowRight")
+    stay = "() => document.getElementById('link').addEventListener('click', e => e.preventDefault(), {once: true})"
+    harness.evaluate(stay)  # the harness page stays: what matters is what the player sent
+    harness.click("#link")  # drawn as /process_table?step=1
+    calls = harness.evaluate("() => window.calls")
+    assert [c[:2] for c in calls] == [["state", "step"]]  # the step is reported; the link is not rewritten
+    assert calls[0][2]["step"] == 3
+
+
 def test_a_press_elsewhere_sends_the_pending_step_first(harness):
     mount(harness, lesson_run(), step=1, nonce=80)
     harness.focus("#box")

@@ -168,6 +168,7 @@ export class Player {
     this.scenario = data.scenario;
     this.root.dataset.page = data.page || "";
     this.predicting = !!data.predicting;
+    this.ownRun = !!data.own_run; // the learner's DAG: its steps are not the other pages' steps
     const moved = data.nonce !== this.nonce;
     this.nonce = data.nonce;
     const target = moved || !this.step ? data.step : this.step;
@@ -370,6 +371,10 @@ export class Player {
     if (!a || this.root.contains(a)) return;
     const url = new URL(a.getAttribute("href"), this.win.location.href);
     if (url.origin !== this.win.location.origin || !url.searchParams.has("step")) return this.flush();
+    // From a run of its own (step 500 of a learner's DAG), a link keeps the lesson's step Python gave
+    // it: the other page would have to cut the step to its run, and that new address would be pushed
+    // over the one Back should return to.
+    if (this.ownRun) return this.flush();
     if ((url.searchParams.get("scenario") || "lesson") !== (this.scenario || "lesson")) return this.flush();
     if (url.searchParams.get("step") === String(this.step)) return this.flush();
     e.preventDefault();
