@@ -82,6 +82,27 @@ def test_keys_step_after_a_toggle_was_clicked_and_the_toggle_applies(page, lab_s
     assert rows.nth(2).get_attribute("aria-current") == "step"
 
 
+@pytest.mark.parametrize("path", ["process_table", "your_dag"])
+def test_a_toggle_outside_the_player_keeps_the_step_the_keys_reached(page, lab_server, path):
+    """The "Predict, then step" toggle reruns the whole page and Streamlit draws the player anew: it went back
+    to the step Python had last moved to (1), the URL and a reload with it."""
+    open_page(page, f"{lab_server.url}/{path}?step=1")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    step_heading(page, 4).wait_for()
+    page.wait_for_timeout(500)  # reported
+    toggle = page.get_by_text("Predict, then step", exact=True)
+    for _ in range(2):
+        toggle.click()
+        page.wait_for_timeout(700)
+        page.wait_for_selector(READY)
+        assert heading(page).startswith("Step 4 of 6"), heading(page)
+    assert re.search(r"[?&]step=4(&|$)", page.url), page.url
+    page.reload()
+    page.wait_for_selector(HEADING)
+    step_heading(page, 4).wait_for()
+
+
 def test_bursts_of_key_presses_lose_none(page, lab_server):
     open_page(page, f"{lab_server.url}/?step=1")
     position = 1

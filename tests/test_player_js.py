@@ -244,3 +244,26 @@ def test_a_press_elsewhere_sends_the_pending_step_first(harness):
     harness.click("#box")  # a toggle: its rerun must carry step 3, not the step reported before
     calls = harness.evaluate("() => window.calls")
     assert len(calls) == 1 and calls[0][2]["step"] == 3
+
+
+REMOUNT = """() => { const old = document.getElementById('host'); old.__labPlayer.destroy();
+  const fresh = document.createElement('div'); fresh.id = 'host'; old.replaceWith(fresh); }"""
+
+
+def test_a_player_mounted_again_goes_on_from_the_step_it_showed(harness):
+    """Streamlit draws the element anew on a full rerun (a toggle clicked): the new player shows the
+    step the old one showed, not the older one Python last moved to; a step Python moves since wins."""
+    run = lesson_run()
+    mount(harness, run, step=1, nonce=90)
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    harness.keyboard.press("ArrowRight")
+    harness.evaluate(REMOUNT)
+    mount(harness, run, step=1, nonce=90)  # what Python sends: the step it last moved to, the same nonce
+    assert heading(harness).startswith("Step 3 of 6")
+    harness.evaluate(REMOUNT)
+    mount(harness, run, step=5, nonce=91)  # Python moved it (a revealed prediction, autoplay)
+    assert heading(harness).startswith("Step 5 of 6")
+    harness.evaluate(REMOUNT)
+    mount(harness, run, step=1, nonce=91, scenario="job_fails")  # another scenario: its own start
+    assert heading(harness).startswith("Step 1 of 6")

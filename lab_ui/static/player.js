@@ -171,7 +171,13 @@ export class Player {
     this.ownRun = !!data.own_run; // the learner's DAG: its steps are not the other pages' steps
     const moved = data.nonce !== this.nonce;
     this.nonce = data.nonce;
-    const target = moved || !this.step ? data.step : this.step;
+    let target = moved || !this.step ? data.step : this.step;
+    // A player mounted again in the same page (Streamlit redraws the element on a full rerun, e.g.
+    // after a toggle) goes on from the step the one before it showed, unless Python moved it since.
+    const last = this.win.__labShown;
+    if (!this.step && last && last.nonce === data.nonce && last.page === data.page && last.scenario === data.scenario) {
+      target = last.step;
+    }
     this.go(target, false, rebuilt);
   }
 
@@ -255,6 +261,7 @@ export class Player {
     this.slider.setAttribute("aria-valuetext", label);
     this.live.textContent = label;
     this.root.dataset.step = String(n);
+    this.win.__labShown = { nonce: this.nonce, page: this.root.dataset.page, scenario: this.scenario, step: n };
     this.writeUrl();
     if (byUser) this.schedule();
   }
