@@ -14,6 +14,7 @@ import pytest
 from engine import replay
 from engine.lessons import scenario, scenarios
 from engine.quiz import reference_trace
+from engine.render import LONG_TABLE, html_table
 from lab_ui.stepping import STATIC, player_bytes
 
 pytestmark = pytest.mark.browser
@@ -267,3 +268,18 @@ def test_a_player_mounted_again_goes_on_from_the_step_it_showed(harness):
     harness.evaluate(REMOUNT)
     mount(harness, run, step=1, nonce=91, scenario="job_fails")  # another scenario: its own start
     assert heading(harness).startswith("Step 1 of 6")
+
+
+@pytest.mark.parametrize("rows", [LONG_TABLE, LONG_TABLE + 1])
+def test_the_player_and_python_skip_the_same_long_tables_off_the_screen(harness, rows):
+    """player.js keeps its own copy of engine/render.py's LONG_TABLE: both mark a table "long" alike."""
+    cells = [[str(i), "x"] for i in range(rows)]
+    drawn = harness.evaluate(
+        "(cells) => window.labModule.buildTable(document, ['a', 'b'], cells, false).box.className", cells
+    )
+    wanted = harness.evaluate(
+        "(h) => new DOMParser().parseFromString(h, 'text/html').querySelector('.lab-table-box').className",
+        html_table(["a", "b"], cells, "t"),
+    )
+    assert drawn == wanted
+    assert ("long" in drawn.split()) == (rows > LONG_TABLE)
