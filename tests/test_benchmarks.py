@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -19,11 +20,25 @@ def test_engine_benchmark_prints_every_row(capsys):
 
 
 @pytest.mark.browser
-def test_a_protocol_learner_steps_the_lesson_and_answers_the_quiz(lab_server):
+def test_a_protocol_learner_steps_the_lesson_and_answers_the_quiz(tmp_path):
+    from tests.conftest import ROOT
+    from tests.helpers import Server, need_chromium
+
+    need_chromium()
+    # A server of its own, as the benchmark has: on the browser tests' server the sessions they
+    # leave behind are freed while these learners connect, and its memory can shrink meanwhile.
+    server = Server(ROOT / "app.py", tmp_path)
     classroom.THINK = 0
-    result = asyncio.run(classroom.classroom(classroom.lab_learner, lab_server.url, 2, lab_server.proc.pid))
+    try:
+        # In a thread of its own: Playwright's sync API, once a browser test has started it, keeps an
+        # event loop running in this thread, where asyncio.run() refuses to start another.
+        with ThreadPoolExecutor(1) as thread:
+            learners = classroom.classroom(classroom.lab_learner, server.url, 2, server.proc.pid)
+            result = thread.submit(asyncio.run, learners).result()
+    finally:
+        server.stop()
     assert result["errors"] == 0  # no exception element, and the quiz scored 3 of 4
-    assert result["p50"] > 0 and result["mb_per_session"] >= 0
+    assert result["p50"] > 0 and result["mb_per_session"] > 0
 
 
 def test_the_least_run_makes_the_engines_steps_and_ids_so_it_is_a_floor_not_a_stand_in(tmp_path):
