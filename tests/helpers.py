@@ -66,6 +66,9 @@ class Server:
     def __init__(self, script: Path, home: Path, extra_env: dict | None = None, cwd: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # What the server logs goes to a file: a pipe nobody read would stop a chatty server once
+        # full, and a failing test can say what the server said (``said()``).
+        self.log = tempfile.NamedTemporaryFile(prefix=f"streamlit-{self.port}-", suffix=".log", delete=False)  # noqa: SIM115 (closed by stop())
         env = {**os.environ, "LAB_HOME": str(home), **(extra_env or {})}
         env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")}
         self.proc = subprocess.Popen(
@@ -85,7 +88,7 @@ class Server:
             cwd=cwd or script.parent,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -95,8 +98,9 @@ class Server:
                         return
             except OSError:
                 time.sleep(0.2)
+        said = self.said()
         self.stop()
-        raise RuntimeError(f"streamlit did not start on {self.url}")
+        raise RuntimeError(f"streamlit did not start on {self.url}: {said}")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -104,6 +108,14 @@ class Server:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+    def said(self, tail: int = 4000) -> str:
+        """The end of what the server has logged, and its exit code if it has ended."""
+        ended = self.proc.poll()
+        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-tail:]
+        return f"server {'exited with ' + str(ended) if ended is not None else 'running'}; its log ends:\n{text}"
 
 
 def as_postgres(cmd: list[str]) -> list[str]:

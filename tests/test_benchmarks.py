@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from benchmarks import classroom, engine_bench
+from tests.helpers import ROOT, Server, need_chromium, run_async
 
 
 def test_engine_benchmark_prints_every_row(capsys):
@@ -21,20 +19,13 @@ def test_engine_benchmark_prints_every_row(capsys):
 
 @pytest.mark.browser
 def test_a_protocol_learner_steps_the_lesson_and_answers_the_quiz(tmp_path):
-    from tests.conftest import ROOT
-    from tests.helpers import Server, need_chromium
-
     need_chromium()
     # A server of its own, as the benchmark has: on the browser tests' server the sessions they
     # leave behind are freed while these learners connect, and its memory can shrink meanwhile.
     server = Server(ROOT / "app.py", tmp_path)
     classroom.THINK = 0
     try:
-        # In a thread of its own: Playwright's sync API, once a browser test has started it, keeps an
-        # event loop running in this thread, where asyncio.run() refuses to start another.
-        with ThreadPoolExecutor(1) as thread:
-            learners = classroom.classroom(classroom.lab_learner, server.url, 2, server.proc.pid)
-            result = thread.submit(asyncio.run, learners).result()
+        result = run_async(lambda: classroom.classroom(classroom.lab_learner, server.url, 2, server.proc.pid))
     finally:
         server.stop()
     assert result["errors"] == 0  # no exception element, and the quiz scored 3 of 4

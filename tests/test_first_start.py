@@ -44,6 +44,8 @@ def test_fifty_sessions_open_a_fresh_lab_at_once(tmp_path, database, request, ke
     server = Server(ROOT / "app.py", tmp_path / "home", env)
     try:
         learners = run_async(lambda: _first_loads(server.url, SESSIONS))
+    except Exception as err:  # a session cut off: what the server said about it
+        raise AssertionError(server.said()) from err
     finally:
         server.stop()
     assert [learner.error_texts for learner in learners if learner.errors] == []
