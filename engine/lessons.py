@@ -7,8 +7,9 @@ this module only loads it. An instructor adds a scenario by adding a file to
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,24 @@ import yaml
 from engine.schema import ScenarioFile, checked
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+_loading = threading.RLock()
+
+
+def _once(load):
+    """``functools.cache``, and loaded once when many threads ask at the same time (a class's first
+    learners arriving together): the others wait for the first one's answer instead of each reading
+    and checking ``data/`` again."""
+    cached = cache(load)
+
+    @wraps(load)
+    def loaded(*args):
+        with _loading:
+            return cached(*args)
+
+    loaded.cache_clear = cached.cache_clear
+    return loaded
 
 
 def _load(name: str) -> Any:
@@ -42,23 +61,23 @@ class Scenario:
     path: str = "lesson"  # "airflow3": Airflow 3.3's own steps (engine.airflow3)
 
 
-@cache
+@_once
 def lesson() -> dict[str, Any]:
     """The lesson's texts (``data/lesson.yaml``)."""
     return _load("lesson.yaml")
 
 
-@cache
+@_once
 def operators() -> dict[str, dict]:
     return _load("operators.yaml")
 
 
-@cache
+@_once
 def seed_connections() -> dict[str, dict]:
     return _load("connections.yaml")
 
 
-@cache
+@_once
 def scenarios() -> dict[str, Scenario]:
     """Every scenario in ``data/scenarios/``, in their ``order``."""
     found: dict[str, Scenario] = {}
@@ -92,29 +111,29 @@ def scenario(scenario_id: str) -> Scenario:
         raise KeyError(f"Unknown scenario {scenario_id!r}. Known scenarios: {known}.") from None
 
 
-@cache
+@_once
 def connection_types() -> dict[str, dict]:
     """conn_type → how the Connections page shapes its form (``data/connection_types.yaml``)."""
     return _load("connection_types.yaml")["types"]
 
 
-@cache
+@_once
 def connection_test_note() -> str:
     return " ".join(_load("connection_types.yaml")["test_disabled_note"].split())
 
 
-@cache
+@_once
 def airflow_notes() -> dict[str, list[dict]]:
     """step kind → notes on what real Airflow 3 does there (``data/airflow_notes.yaml``)."""
     return _load("airflow_notes.yaml")
 
 
-@cache
+@_once
 def simplifications() -> list[dict]:
     """Where the lesson's words simplify Airflow (``data/simplifications.yaml``), in order."""
     return _load("simplifications.yaml")
 
 
-@cache
+@_once
 def quiz_bank() -> list[dict]:
     return _load("quiz.yaml")

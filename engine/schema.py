@@ -184,6 +184,15 @@ SCHEMAS: dict[str, Any] = {
     "simplifications.yaml": list[Simplification],
 }
 
+# msgspec builds what it knows of a Struct type on the type's first use, running Python code
+# (the annotations) part way through, and msgspec 0.22 is not safe for that first use from two
+# threads at once: the second reads a half-built cache and the process dies (SIGSEGV). A server
+# whose first learners arrive together checks data/ in many threads at once, and a class of 120
+# first loads killed the server. Built here instead, once: a module's import runs in one thread
+# while any other thread that imports it waits.
+for _schema in (*SCHEMAS.values(), ScenarioFile):
+    msgspec.json.Decoder(_schema)
+
 
 def checked(name: str, raw: Any, schema: Any = None) -> Any:
     """``raw`` (loaded from ``data/<name>``) if it has its file's shape; else ``ContentError``.

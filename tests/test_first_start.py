@@ -77,3 +77,39 @@ def test_four_clis_start_at_once_on_a_fresh_data_dir(tmp_path):
     got = engine_cli(tmp_path / "home", "connections", "get", "my_gcp_conn", "-o", "json")
     assert got.returncode == 0, got.stderr
     assert len(list((tmp_path / "home").glob("*.key"))) == 1
+
+
+# Many threads check data/ at once in a fresh process, as a server's first learners do, with the
+# interpreter switching threads as often as it can (a class of 120 first loads made it happen at
+# the default interval). msgspec 0.22 built a Struct's type information on first use from several
+# threads at once and crashed (SIGSEGV) in about two runs in five of this script.
+CHECK_AT_ONCE = """
+import sys, threading
+sys.setswitchinterval(1e-6)
+import yaml
+from engine.lessons import DATA_DIR
+from engine.schema import SCHEMAS, ScenarioFile, checked
+files = [(name, SCHEMAS[name]) for name in sorted(SCHEMAS)]
+files += [("scenarios/" + p.name, ScenarioFile) for p in sorted((DATA_DIR / "scenarios").glob("*.yaml"))]
+work = [(name, schema, yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))) for name, schema in files]
+start = threading.Barrier(32)
+def check(i):
+    start.wait()
+    k = i % len(work)  # each thread starts at another file
+    for name, schema, raw in work[k:] + work[:k]:
+        checked(name, raw, schema)
+threads = [threading.Thread(target=check, args=(i,)) for i in range(32)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("checked")
+"""
+
+
+def test_data_files_checked_by_many_threads_at_once_in_a_fresh_process():
+    runs = [
+        subprocess.run(
+            [sys.executable, "-X", "faulthandler", "-c", CHECK_AT_ONCE], cwd=ROOT, capture_output=True, text=True
+        )
+        for _ in range(12)
+    ]
+    assert [(r.returncode, r.stderr[-600:]) for r in runs if r.returncode != 0 or r.stdout.strip() != "checked"] == []
