@@ -10,6 +10,7 @@ store is re-read after a write in this process, or when the last look is older t
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import hmac
 import os
@@ -28,6 +29,12 @@ from engine.settings import database_url
 from engine.simulator import run_scenario
 from engine.store import ConnectionStore, open_store
 from engine.trace import Trace
+
+# A crash in C code (an extension module, the interpreter) ends every learner's session at once;
+# with this the server's log says where each thread was (a class's first loads once crashed the
+# server in msgspec, see engine/schema.py). Enabled once per process.
+if not faulthandler.is_enabled():
+    faulthandler.enable()
 
 
 @lru_cache(maxsize=8)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -113,3 +114,25 @@ def test_data_files_checked_by_many_threads_at_once_in_a_fresh_process():
         for _ in range(12)
     ]
     assert [(r.returncode, r.stderr[-600:]) for r in runs if r.returncode != 0 or r.stdout.strip() != "checked"] == []
+
+
+@pytest.mark.browser
+def test_a_server_that_crashes_says_where_each_thread_was(tmp_path):
+    """A crash in C code ends every session at once; the log must then say where (faulthandler)."""
+    server = Server(ROOT / "app.py", tmp_path / "home")
+
+    async def one_page():
+        learner = Learner(server.url)
+        await learner.connect()
+        await learner.rerun()  # the lab's script has run: its modules are imported
+        os.kill(server.proc.pid, signal.SIGSEGV)
+        await learner.ws.close()
+
+    try:
+        run_async(one_page)
+        server.proc.wait(timeout=30)
+        said = server.said()
+    finally:
+        server.stop()
+    assert server.proc.returncode == -signal.SIGSEGV
+    assert "Fatal Python error: Segmentation fault" in said and "Thread 0x" in said, said
