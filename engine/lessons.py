@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,22 @@ _loading = threading.RLock()
 
 
 def _once(load):
-    """``functools.cache``, and loaded once when many threads ask at the same time (a class's first
-    learners arriving together): the others wait for the first one's answer instead of each reading
-    and checking ``data/`` again."""
-    cached = cache(load)
+    """Like ``functools.cache``, and loaded once when many threads ask at the same time (a class's
+    first learners arriving together): the others wait for the first one's answer instead of each
+    reading and checking ``data/`` again. Once loaded, no lock is taken."""
+    done: dict[tuple, Any] = {}
 
     @wraps(load)
     def loaded(*args):
-        with _loading:
-            return cached(*args)
+        try:
+            return done[args]
+        except KeyError:
+            with _loading:
+                if args not in done:
+                    done[args] = load(*args)
+                return done[args]
 
-    loaded.cache_clear = cached.cache_clear
+    loaded.cache_clear = done.clear
     return loaded
 
 

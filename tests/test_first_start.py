@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -136,3 +137,30 @@ def test_a_server_that_crashes_says_where_each_thread_was(tmp_path):
         server.stop()
     assert server.proc.returncode == -signal.SIGSEGV
     assert "Fatal Python error: Segmentation fault" in said and "Thread 0x" in said, said
+
+
+def test_data_asked_for_by_many_threads_at_once_is_loaded_once():
+    import threading
+
+    from engine.lessons import _once
+
+    loads, start = [], threading.Barrier(16)
+
+    @_once
+    def slow_file():
+        loads.append(1)
+        time.sleep(0.05)  # reading and checking a file: long enough for the others to ask meanwhile
+        return {"loaded": len(loads)}
+
+    def ask():
+        start.wait()
+        return slow_file()
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (len(loads), slow_file()) == (1, {"loaded": 1})
+    slow_file.cache_clear()
+    assert slow_file() == {"loaded": 2}
