@@ -188,7 +188,7 @@ def variables_html(trace: Trace, step: int) -> str:
 
 def logs(trace: Trace) -> bool:
     """Whether the run records a task log (the airflow3 run does)."""
-    return any(s.raw_facts.get("log") for s in trace.steps)
+    return any(s.fact("log") for s in trace.steps)
 
 
 def task_log_html(trace: Trace, step: int, logged: bool | None = None) -> str:

@@ -116,7 +116,7 @@ class Runner:
         self._task_facts: dict[int, dict] = {}
         self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
         for frame in self.frames:
-            self._record_values(frame)
+            self._record_values(frame, 0)
         self._events = self._process()
 
     # -- the run, as live objects --------------------------------------------------------
@@ -213,7 +213,7 @@ class Runner:
         self.steps.append(step)
         if event.kind != "dag_start":  # starting the run changes no task's variables
             for frame in [event.frame] if event.frame is not None else self.frames:
-                self._record_values(frame)
+                self._record_values(frame, step.number)
         return step
 
     @property
@@ -242,7 +242,6 @@ class Runner:
                 "conn_arg": task.conn_arg if task else None,
                 "provider": task.provider if task else None,
             }
-        facts = base | event.facts
         return made(
             Step,
             number=len(self.steps) + 1,
@@ -251,7 +250,8 @@ class Runner:
             task_id=base["task_id"],
             conn_id=base["conn_id"],
             flow_node=self._flow_nodes[event.kind],
-            raw_facts=facts,
+            own_facts=event.facts,  # each event's own dict, not changed after it is yielded
+            task_facts=base,
             redactor=self.redactor,
             templates=self.templates,
         )
@@ -274,10 +274,11 @@ class Runner:
         session_state = session.state if session is not None else "released" if held_session else "absent"
         return [(conn_state, conn), (session_state, session), (frame.task_status, None)]
 
-    def _record_values(self, frame: TaskFrame) -> None:
+    def _record_values(self, frame: TaskFrame, at: int) -> None:
         """Read one task's live variables; record those whose state or object changed. A value the
         same for many tasks (a status, a shared connection, none) is made once per run, and kept
-        with its object so that the object's id is not another's later."""
+        with its object so that the object's id is not another's later. ``at``: the step just
+        recorded (its own ``number``, not a new int per change)."""
         states, objects, timelines = frame.seen_states, frame.seen_objects, frame.timelines
         for i, (state, obj) in enumerate(self.live_values(frame)):
             if states[i] != state or objects[i] is not obj:
@@ -293,7 +294,7 @@ class Runner:
                     value = self._value(i, state, obj)
                 timeline = timelines[i]
                 if not timeline or (timeline[-1][1] is not value and timeline[-1][1] != value):
-                    timeline.append((len(self.steps), value))
+                    timeline.append((at, value))
 
     def _value(self, i: int, state: str, obj: Any) -> Value:
         detail = state if i >= 2 else "None" if obj is None else self.redactor(repr(obj))

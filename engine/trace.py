@@ -2,7 +2,7 @@
 
 A trace is self-contained: it holds the lesson it was recorded with (``trace.lesson``), so every
 view reads a step's words, a variable's words, the flow's nodes and the tables' columns from
-the trace alone. A step keeps the run's values (``raw_facts``); its words are the lesson's
+the trace alone. A step keeps the run's values (``raw_facts``: its own and its task's); its words are the lesson's
 templates filled with them on first read (cached), with every secret the run has seen masked,
 so a run of thousands of tasks pays only for the steps a page shows.
 """
@@ -22,15 +22,23 @@ VARIABLES = ("connection_details", "session", "task_status")
 
 class Variable(str):
     """A tracked variable: ``session``, or ``session (load_data)`` when the DAG has several
-    tasks. It is its own label (a ``str``) and says which variable of which task it is."""
+    tasks. It is its own label (a ``str``) and says which variable of which task it is; both are
+    read from the label (no per-instance dict: a run of 10,000 tasks tracks 30,000 of them)."""
 
-    name: str
-    task_id: str | None
+    __slots__ = ()
 
     def __new__(cls, name: str, task_id: str | None = None) -> Variable:
-        self = super().__new__(cls, name if task_id is None else f"{name} ({task_id})")
-        self.name, self.task_id = name, task_id
-        return self
+        return super().__new__(cls, name if task_id is None else f"{name} ({task_id})")
+
+    @property
+    def name(self) -> str:
+        # A plain str (partition would give the Variable itself back when there is no task), and a
+        # tracked variable's name is a Python name: no " (".
+        return str(self).partition(" (")[0]
+
+    @property
+    def task_id(self) -> str | None:
+        return self[len(self.name) + 2 : -1] if " (" in self else None
 
     def __reduce__(self):
         return Variable, (self.name, self.task_id)
@@ -102,9 +110,22 @@ class Step:
     task_id: str | None
     conn_id: str | None
     flow_node: str
-    raw_facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    # What the run said at this step (``own_facts``, never changed once recorded) and what every
+    # step of its task says (``task_facts``: dag_id, task_id, conn_id, ..., one dict per task):
+    # kept apart, not merged into a dict per step (a run of 10,000 tasks records 40,000 steps).
+    own_facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    task_facts: dict[str, Any] = field(default_factory=dict, repr=False)
     redactor: Redactor = field(default_factory=Redactor, compare=False, repr=False)
     templates: Templates | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def raw_facts(self) -> dict[str, Any]:
+        """The run's values at this step (not masked): the task's, then the step's own."""
+        return self.task_facts | self.own_facts
+
+    def fact(self, name: str) -> Any:
+        """One of the run's values at this step (not masked), without building ``raw_facts``."""
+        return self.own_facts[name] if name in self.own_facts else self.task_facts.get(name)
 
     @property
     def failed(self) -> bool:
@@ -116,7 +137,7 @@ class Step:
     def words_with(self, field_name: str, escape) -> str:
         """The lesson's words for this step with each of the run's values (secrets masked) passed
         through ``escape`` first: a page that draws markup escapes the values, never the lesson."""
-        template = self.templates(self.kind, self.outcome, field_name, self.raw_facts.get("source"))
+        template = self.templates(self.kind, self.outcome, field_name, self.fact("source"))
         values = {k: escape(self.redactor(v)) if isinstance(v, str) else v for k, v in self.raw_facts.items()}
         return self.redactor(template.format_map(values))
 
@@ -135,7 +156,7 @@ class Step:
 
     @property
     def error_type(self) -> str | None:
-        return self.raw_facts.get("error_type")
+        return self.fact("error_type")
 
 
 @dataclass(frozen=True)

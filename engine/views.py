@@ -198,7 +198,7 @@ def lesson_kind(trace: Trace, step: Step) -> str:
 
 def log_lines(trace: Trace, step: int) -> list[str]:
     """The task log a learner would read after ``step``: each line masked like every text of the run."""
-    return [s.redactor(line) for s in trace.steps[:step] for line in s.raw_facts.get("log", ())]
+    return [s.redactor(line) for s in trace.steps[:step] for line in s.fact("log") or ()]
 
 
 COLUMN_FIELDS = {"Action": "action", "Airflow Internal State": "state", "Result": "result"}  # → template field

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import re
 
 import pytest
@@ -14,7 +16,15 @@ from engine.lessons import scenario
 from engine.quiz import reference_trace
 from engine.secrets import default_backends
 from engine.simulator import Ids, Runner, run, run_scenario
-from engine.views import changed_cells, column_for_step, process_rows, tracker_values, variable_tracker
+from engine.trace import Variable
+from engine.views import (
+    changed_cells,
+    column_for_step,
+    prediction_choices,
+    process_rows,
+    tracker_values,
+    variable_tracker,
+)
 from tests.helpers import rendered
 
 # The seed's process table and status tracker, word for word (../shared/seed/lesson-reference.md).
@@ -218,6 +228,30 @@ def test_two_tasks_get_a_tracker_row_each(lesson_store):
     assert "session (a)" in trace.variables and "session (b)" in trace.variables
     assert process_rows(trace)[1]["Task"] == "a"
     assert trace.value("session (a)", 5).state == "closed" and trace.value("session (b)", 5).state == "absent"
+
+
+def test_task_ids_with_brackets_keep_their_own_tracker_rows_and_words(lesson_store):
+    """A variable's label is ``session (task)``; the variable and the task are read back from it, so
+    a task id that holds " (" or ")" must not move the split (the reader takes any literal id)."""
+    source = (
+        "with DAG('two') as dag:\n"
+        "    BigQueryInsertJobOperator(task_id='load (eu)', gcp_conn_id='my_gcp_conn')\n"
+        "    BigQueryInsertJobOperator(task_id='x) (y', gcp_conn_id='my_gcp_conn')\n"
+    )
+    trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
+    assert [(v.name, v.task_id) for v in trace.variables if v.name == "session"] == [
+        ("session", "load (eu)"),
+        ("session", "x) (y"),
+    ]
+    assert pickle.loads(pickle.dumps(trace.variables)) == trace.variables
+    one = Variable("session")  # a DAG of one task: no task in the label
+    assert (one.name, one.task_id, type(one.name)) == ("session", None, str)
+    assert copy.deepcopy(one) == "session" and copy.deepcopy(one).name == "session"  # Streamlit copies widget options
+    assert [pickle.loads(pickle.dumps(v)).task_id for v in trace.variables[:1]] == ["load (eu)"]
+    choices = prediction_choices(trace)
+    assert choices["session (x) (y)"] == list(dict.fromkeys(trace.lesson["variables"]["session"].values()))
+    assert trace.value("session (load (eu))", 5).text == trace.lesson["variables"]["session"]["closed"]
+    assert trace.value("task_status (x) (y)", 0).text == trace.lesson["variables"]["task_status"]["not_started"]
 
 
 def test_flow_marks_the_current_node_by_border_and_text(lesson_trace):
