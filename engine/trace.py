@@ -2,9 +2,9 @@
 
 A trace is self-contained: it holds the lesson it was recorded with (``trace.lesson``), so every
 view reads a step's words, a variable's words, the flow's nodes and the tables' columns from
-the trace alone. A step keeps the run's values (``raw_facts``: its own and its task's); its words are the lesson's
-templates filled with them on first read (cached), with every secret the run has seen masked,
-so a run of thousands of tasks pays only for the steps a page shows.
+the trace alone. A step keeps the run's values (``raw_facts``: its own and its task's); its
+words are the lesson's templates filled with them on first read (cached), with every secret the
+run has seen masked, so a run of thousands of tasks pays only for the steps a page shows.
 """
 
 from __future__ import annotations

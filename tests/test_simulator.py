@@ -12,7 +12,8 @@ import pytest
 from engine.connection import Connection
 from engine.dag import read_dag
 from engine.flow import describe, flow_svg, node_states
-from engine.lessons import scenario
+from engine.hooks import Cloud
+from engine.lessons import scenario, scenarios
 from engine.quiz import reference_trace
 from engine.secrets import default_backends
 from engine.simulator import Ids, Runner, run, run_scenario
@@ -254,6 +255,33 @@ def test_task_ids_with_brackets_keep_their_own_tracker_rows_and_words(lesson_sto
     assert choices["session (x) (y)"] == list(dict.fromkeys(trace.lesson["variables"]["session"].values()))
     assert trace.value("session (load (eu))", 5).text == trace.lesson["variables"]["session"]["closed"]
     assert trace.value("task_status (x) (y)", 0).text == trace.lesson["variables"]["task_status"]["not_started"]
+
+
+@pytest.mark.parametrize("scenario_id", sorted(scenarios()))
+def test_what_a_step_recorded_is_not_changed_by_the_steps_after_it(lesson_store, scenario_id):
+    """A step keeps its event's own dict of facts (not a copy): what the run changes after a step
+    must not reach back into it. Each step's facts are copied when it is recorded and compared
+    with what the step holds once the run has ended, on every scenario and both paths."""
+    chosen = scenario(scenario_id)
+    ids = Ids("lab")
+    runner_class = Runner
+    if chosen.path == "airflow3":
+        from engine.airflow3 import AirflowRunner as runner_class
+    runner = runner_class(
+        read_dag(chosen.dag_source),
+        default_backends(lesson_store, chosen.env),
+        Cloud.from_scenario(chosen.cloud or {}, ids),
+        ids,
+        chosen.id,
+    )
+    recorded = []
+    while (step := runner.step()) is not None:
+        recorded.append((step, copy.deepcopy(step.task_facts | step.own_facts)))
+    assert len(recorded) >= 4
+    assert [step.task_facts | step.own_facts for step, _ in recorded] == [facts for _, facts in recorded]
+    assert [(s.own_facts, s.task_facts) for s, _ in recorded] == [
+        (s.own_facts, s.task_facts) for s in run_scenario(chosen, lesson_store).steps
+    ]
 
 
 def test_flow_marks_the_current_node_by_border_and_text(lesson_trace):
