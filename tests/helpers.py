@@ -43,6 +43,14 @@ CHROMIUM_ARGS = [
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
+def address(page, pattern: str, timeout: float = 2_000) -> str:
+    """The page's address once it matches ``pattern`` (a regular expression, searched): the player
+    writes ``?step=`` just after the frame that shows the step, so the address follows a step by a
+    frame. Fails (Playwright's timeout) if it does not within ``timeout`` ms."""
+    page.wait_for_function("(p) => new RegExp(p).test(location.href)", arg=pattern, timeout=timeout)
+    return page.url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -204,9 +204,55 @@ def test_the_url_is_replaced_in_the_order_python_writes_it(harness):
     harness.focus("#box")
     length = harness.evaluate("() => history.length")
     harness.keyboard.press("ArrowRight")
+    harness.wait_for_function("() => location.search.includes('step=2')", timeout=2000)
     url = harness.evaluate("() => location.pathname + location.search")
     assert url == "/your_dag?dag=abc&step=2&scenario=job_fails"
     assert harness.evaluate("() => history.length") == length  # replaced, not pushed
+
+
+KEY = "(key) => document.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true}))"
+FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0))))"
+
+
+def test_the_address_is_written_after_the_steps_frame_once_a_burst(harness):
+    """A step is drawn in the key's own task and its address written after that frame: writing it
+    first made Chromium's work come before the paint. Three steps in one task write it once."""
+    mount(harness, lesson_run(), step=1, nonce=61)
+    harness.evaluate("() => history.replaceState(null, '', '/?step=1')")
+    harness.evaluate(FRAMES)  # the mount's own write is done
+    harness.evaluate(
+        "() => { window.writes = []; const write = history.replaceState.bind(history);"
+        " history.replaceState = (s, t, url) => { window.writes.push(url); write(s, t, url); }; }"
+    )
+    shown = harness.evaluate(
+        "(key) => { for (let i = 0; i < 3; i++) (" + KEY + ")(key);"
+        " return [document.querySelector('#host .lab-heading').textContent, location.search]; }",
+        "ArrowRight",
+    )
+    assert shown[0].startswith("Step 4 of 6") and shown[1] == "?step=1"  # drawn at once, written after
+    harness.evaluate(FRAMES)
+    assert harness.evaluate("() => window.writes") == ["/?step=4"]
+
+
+def test_an_address_changed_before_the_write_is_left_alone_and_a_report_writes_at_once(harness):
+    mount(harness, lesson_run(), step=1, nonce=62)
+    harness.evaluate("() => history.replaceState(null, '', '/?step=1')")
+    harness.evaluate(FRAMES)
+    # a step, then the address moves (Back, another page) before the step's frame: not this step's
+    harness.evaluate(
+        "(key) => { (" + KEY + ")(key); history.replaceState(null, '', '/elsewhere?step=9'); }", "ArrowRight"
+    )
+    harness.evaluate(FRAMES)
+    assert harness.evaluate("() => location.pathname + location.search") == "/elsewhere?step=9"
+    harness.evaluate("() => history.replaceState(null, '', '/?step=2')")
+    # a step, then a press on another control (its rerun carries the step): written in that task
+    search = harness.evaluate(
+        "(key) => { (" + KEY + ")(key); document.getElementById('box')"
+        ".dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return location.search; }",
+        "ArrowRight",
+    )
+    assert search == "?step=3"
+    assert [c[2]["step"] for c in harness.evaluate("() => window.calls") if c[:2] == ["state", "step"]] == [3]
 
 
 def test_a_link_drawn_with_an_older_step_opens_at_the_step_shown(harness):

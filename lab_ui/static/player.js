@@ -118,6 +118,8 @@ export class Player {
     this.seq = 0;
     this.timer = null;
     this.pending = false;
+    this.urlQueued = false;
+    this.gone = false;
     this.open = {}; // <details data-keep> open across steps
     root.innerHTML = CHROME;
     const q = (s) => root.querySelector(s);
@@ -149,6 +151,7 @@ export class Player {
 
   destroy() {
     this.flush();
+    this.gone = true;
     this.doc.removeEventListener("pointerdown", this.onPress, true);
     this.doc.removeEventListener("keydown", this.onKey);
     this.doc.removeEventListener("click", this.onLink, true);
@@ -262,7 +265,7 @@ export class Player {
     this.live.textContent = label;
     this.root.dataset.step = String(n);
     this.win.__labShown = { nonce: this.nonce, page: this.root.dataset.page, scenario: this.scenario, step: n };
-    this.writeUrl();
+    this.writeUrlSoon();
     if (byUser) this.schedule();
   }
 
@@ -342,7 +345,21 @@ export class Player {
     tr.hidden = !!v.hide && number > n;
   }
 
+  /** The address after the frame that shows the step: a learner waits for the step, not for the
+   * address, and writing it first made Chromium do its work (~0.5 ms, and more before the paint)
+   * ahead of the frame. A burst of steps writes it once; anything that leaves the page (a report,
+   * a link, a hidden tab) writes it at once first (``flush``). If the address changed meanwhile
+   * (Back, another page), it is not this step's to write. */
+  writeUrlSoon() {
+    if (this.urlQueued) return;
+    this.urlQueued = true;
+    this.urlFrom = this.win.location.href;
+    this.win.requestAnimationFrame(() => this.win.setTimeout(() => this.urlQueued && this.writeUrl(), 0));
+  }
+
   writeUrl() {
+    this.urlQueued = false;
+    if (this.gone || this.win.location.href !== this.urlFrom) return;
     const loc = this.win.location;
     const search = "?" + queryFor(loc.search, this.step, this.scenario);
     if (search !== loc.search) this.win.history.replaceState(this.win.history.state, "", loc.pathname + search + loc.hash);
@@ -355,6 +372,7 @@ export class Player {
   }
 
   flush() {
+    if (this.urlQueued) this.writeUrl();
     if (!this.pending) return;
     this.pending = false;
     this.win.clearTimeout(this.timer);
