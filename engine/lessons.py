@@ -117,14 +117,18 @@ def scenario(scenario_id: str) -> Scenario:
 
 
 @_once
+def _connection_types_file() -> dict[str, Any]:
+    return _load("connection_types.yaml")
+
+
 def connection_types() -> dict[str, dict]:
     """conn_type → how the Connections page shapes its form (``data/connection_types.yaml``)."""
-    return _load("connection_types.yaml")["types"]
+    return _connection_types_file()["types"]
 
 
 @_once
 def connection_test_note() -> str:
-    return " ".join(_load("connection_types.yaml")["test_disabled_note"].split())
+    return " ".join(_connection_types_file()["test_disabled_note"].split())
 
 
 @_once
