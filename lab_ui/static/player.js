@@ -119,7 +119,6 @@ export class Player {
     this.timer = null;
     this.pending = false;
     this.urlQueued = false;
-    this.gone = false;
     this.open = {}; // <details data-keep> open across steps
     root.innerHTML = CHROME;
     const q = (s) => root.querySelector(s);
@@ -151,7 +150,6 @@ export class Player {
 
   destroy() {
     this.flush();
-    this.gone = true;
     this.doc.removeEventListener("pointerdown", this.onPress, true);
     this.doc.removeEventListener("keydown", this.onKey);
     this.doc.removeEventListener("click", this.onLink, true);
@@ -348,8 +346,9 @@ export class Player {
   /** The address after the frame that shows the step: a learner waits for the step, not for the
    * address, and writing it first made Chromium do its work (~0.5 ms, and more before the paint)
    * ahead of the frame. A burst of steps writes it once; anything that leaves the page (a report,
-   * a link, a hidden tab) writes it at once first (``flush``). If the address changed meanwhile
-   * (Back, another page), it is not this step's to write. */
+   * a link, a hidden tab, the player's end) writes it at once first (``flush``), so nothing is
+   * left queued. If the address changed meanwhile (Back, another page), it is not this step's to
+   * write. */
   writeUrlSoon() {
     if (this.urlQueued) return;
     this.urlQueued = true;
@@ -359,7 +358,7 @@ export class Player {
 
   writeUrl() {
     this.urlQueued = false;
-    if (this.gone || this.win.location.href !== this.urlFrom) return;
+    if (this.win.location.href !== this.urlFrom) return;
     const loc = this.win.location;
     const search = "?" + queryFor(loc.search, this.step, this.scenario);
     if (search !== loc.search) this.win.history.replaceState(this.win.history.state, "", loc.pathname + search + loc.hash);
