@@ -325,12 +325,24 @@ def run(
     """Run ``dag`` to the end and return its trace: along the lesson's steps, or (``path="airflow3"``)
     along Airflow 3.3's own."""
     with cyclic_gc_paused():  # setting up a run of many tasks allocates as much as running it
-        ids = Ids(seed)
-        cloud = Cloud.from_scenario(cloud_spec or {}, ids)
-        runner = Runner
-        if path == "airflow3":
-            from engine.airflow3 import AirflowRunner as runner
-        return runner(dag, backends, cloud, ids, scenario_id).run()
+        return runner_for(dag, backends, cloud_spec, scenario_id, seed, path).run()
+
+
+def runner_for(
+    dag: Dag,
+    backends: list[SecretsBackend],
+    cloud_spec: dict | None = None,
+    scenario_id: str = "lesson",
+    seed: str = "lab",
+    path: str = "lesson",
+) -> Runner:
+    """The runner ``run`` runs to the end, not started yet: ``step()`` advances it one step."""
+    ids = Ids(seed)
+    cloud = Cloud.from_scenario(cloud_spec or {}, ids)
+    runner = Runner
+    if path == "airflow3":
+        from engine.airflow3 import AirflowRunner as runner
+    return runner(dag, backends, cloud, ids, scenario_id)
 
 
 def run_scenario(scenario: Scenario, store, dag_source: str | None = None, dag: Dag | None = None) -> Trace:

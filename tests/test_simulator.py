@@ -12,11 +12,10 @@ import pytest
 from engine.connection import Connection
 from engine.dag import read_dag
 from engine.flow import describe, flow_svg, node_states
-from engine.hooks import Cloud
 from engine.lessons import scenario, scenarios
 from engine.quiz import reference_trace
 from engine.secrets import default_backends
-from engine.simulator import Ids, Runner, run, run_scenario
+from engine.simulator import Ids, Runner, run, run_scenario, runner_for
 from engine.trace import Variable
 from engine.views import (
     changed_cells,
@@ -263,17 +262,8 @@ def test_what_a_step_recorded_is_not_changed_by_the_steps_after_it(lesson_store,
     must not reach back into it. Each step's facts are copied when it is recorded and compared
     with what the step holds once the run has ended, on every scenario and both paths."""
     chosen = scenario(scenario_id)
-    ids = Ids("lab")
-    runner_class = Runner
-    if chosen.path == "airflow3":
-        from engine.airflow3 import AirflowRunner as runner_class
-    runner = runner_class(
-        read_dag(chosen.dag_source),
-        default_backends(lesson_store, chosen.env),
-        Cloud.from_scenario(chosen.cloud or {}, ids),
-        ids,
-        chosen.id,
-    )
+    dag, backends = read_dag(chosen.dag_source), default_backends(lesson_store, chosen.env)
+    runner = runner_for(dag, backends, chosen.cloud, chosen.id, path=chosen.path)
     recorded = []
     while (step := runner.step()) is not None:
         recorded.append((step, copy.deepcopy(step.task_facts | step.own_facts)))
