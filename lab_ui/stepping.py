@@ -145,7 +145,7 @@ def report(digest: str) -> None:
         return
     try:
         step = int(value.get("step"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: ±Infinity, which json.loads takes
         return
     cursor: Player = ss[state.PLAYER]
     cursor.seek(step)

@@ -99,7 +99,23 @@ def test_a_report_from_before_pythons_own_move_is_ignored(session):
     assert session[state.PLAYER].step == 2
 
 
-@pytest.mark.parametrize("value", [None, "3", {"step": "x", "nonce": 5}, {"nonce": 5}, {"step": 99, "nonce": 5}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "3",
+        {"step": "x", "nonce": 5},
+        {"nonce": 5},
+        {"step": 99, "nonce": 5},
+        # what a client speaking the protocol can send: Streamlit reads a component's state with
+        # json.loads, which takes Infinity and NaN
+        json.loads('{"step": Infinity, "nonce": 5}'),
+        json.loads('{"step": -Infinity, "nonce": 5}'),
+        json.loads('{"step": NaN, "nonce": 5}'),
+        {"step": "9" * 5000, "nonce": 5},
+        {"step": [4], "nonce": 5},
+    ],
+)
 def test_a_malformed_report_changes_nothing_or_stays_within_the_run(session, value):
     from lab_ui import state
 
