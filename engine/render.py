@@ -41,6 +41,35 @@ def esc(text: str) -> str:
     return html.escape(str(text))
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# what Streamlit changes in the text however it is escaped: GFM makes a bare address a link, and
+# "--" becomes a dash. A word joiner (U+2060, zero width) after "http", "www", "@" or "-" stops it.
+_JOINED = re.compile(r"(?i)(?:https?|ftp|www|@)(?=[:.\w])|-(?=-)")
+WORD_JOINER = "\u2060"
+_INDENT = re.compile(r"\n[ \t]+")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that shows it as it is, for Streamlit's messages (``st.error`` and the
+    like render Markdown): its code spans (`like this`) stay code, and everything else has each
+    punctuation character escaped, so a value from outside (an address, a DAG, a file, an error
+    quoting them) cannot become a link, an image, a colour, a formula or an emoji; a bare address
+    and a "--" are kept as typed by an invisible word joiner. A backtick from outside can only move
+    where code starts and ends; code shows its text as it is, and never links."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: the last one opens nothing
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 and part.strip(" ") and "\n" not in part:
+            out.append(f"`{part}`")
+        else:
+            plain = _INDENT.sub("\n", f"`{part}`" if i % 2 else part)  # an indented line would be code
+            unlinked = _JOINED.sub(rf"\g<0>{WORD_JOINER}", plain)
+            out.append(_MARKDOWN_PUNCTUATION.sub(r"\\\1", unlinked))
+    return "".join(out)
+
+
 def sym(text: str, markers) -> str:
     return fidelity.with_symbols(text, tuple(markers))
 

@@ -9,6 +9,7 @@ import streamlit as st
 from engine.errors import AirflowException
 from engine.forms import FieldError, fields
 from engine.lessons import connection_types
+from engine.render import markdown_text
 
 ERRORS = "conn_errors"  # field -> message, for the form that was last submitted
 DONE = "conn_done"  # the last success message
@@ -20,7 +21,7 @@ ss = st.session_state
 
 def field_error(field: str) -> None:
     if field in ss[ERRORS]:
-        st.error(ss[ERRORS][field], icon="⚠️")
+        st.error(markdown_text(ss[ERRORS][field]), icon="⚠️")  # it may quote what was typed
 
 
 types = [t for t in connection_types() if t != "generic"]

@@ -15,6 +15,7 @@ from engine.hooks import test_connection
 from engine.lessons import connection_test_note, connection_types, seed_connections
 from engine.listing import connection_rows
 from engine.masking import MASK, SENSITIVE_WORDS
+from engine.render import markdown_text
 from engine.secrets import connection_from_text
 from engine.transfer import env_line, export_text, file_format_of, parse_text
 from lab_ui import server, state
@@ -90,7 +91,7 @@ def connection_list() -> None:
     headers = list(rows[0]) if rows else ["conn_id"]
     st.markdown(html_table(headers, [[str(v) for v in r.values()] for r in rows], caption), unsafe_allow_html=True)
     for message in unreadable:
-        st.error(message, icon="🔒")
+        st.error(markdown_text(message), icon="🔒")
     st.caption(
         "An `AIRFLOW_CONN_<ID>` environment variable is found before the metadata DB, as in Airflow; "
         "it is read-only here."
@@ -183,7 +184,7 @@ def edit_tab(conn_ids: list[str]) -> None:
         )
         loaded = ss.get("edit_loaded")
         if loaded and loaded[0] == ss.get("edit_pick") and loaded[0] in conn_ids:
-            st.markdown(f"Editing `{loaded[0]}` — type `{ss['edit_conn_type']}`")
+            st.markdown(markdown_text(f"Editing `{loaded[0]}` — type `{ss['edit_conn_type']}`"))  # a type is any text
             with st.form("edit_form", border=False, enter_to_submit=False):
                 render_fields("edit", form_type(ss["edit_conn_type"]), editing=True)
                 st.form_submit_button("Save changes", key="edit_save", type="primary", on_click=save_edit)
@@ -200,7 +201,7 @@ def test_tab(conn_ids: list[str]) -> None:
     if pick and st.button("Test", key="test_run"):
         conn = store.get(pick)
         ok, message = test_connection(conn)
-        (st.success if ok else st.error)(("✅ " if ok else "❌ ") + message)
+        (st.success if ok else st.error)(("✅ " if ok else "❌ ") + markdown_text(message))
         st.caption(
             "What a real test checks: " + " ".join(connection_types()[form_type(conn.conn_type)]["test_checks"].split())
         )
@@ -223,7 +224,7 @@ def stored_tab(conn_ids: list[str]) -> None:
             try:
                 st.json(store.get(pick).masked_dict(), expanded=True)
             except AirflowException as err:
-                st.error(str(err), icon="🔒")
+                st.error(markdown_text(str(err)), icon="🔒")
             st.caption(f"Fields whose names contain a sensitive word are shown as `{MASK}`, as Airflow masks them.")
 
 
@@ -305,9 +306,10 @@ def import_tab(conn_ids: list[str]) -> None:
             conns = parse_text(upload.getvalue().decode("utf-8"), file_format_of(upload.name))
             outcome = store.import_connections(list(conns.values()), overwrite)
         except (AirflowException, UnicodeDecodeError) as err:
-            st.error(f"Nothing was imported: {err}", icon="⚠️")
+            st.error(markdown_text(f"Nothing was imported: {err}"), icon="⚠️")  # it may quote the file
         else:
-            st.success(", ".join(f"`{k}` {v}" for k, v in outcome.items()) or "The file holds no connection.")
+            said = ", ".join(f"`{k}` {v}" for k, v in outcome.items()) or "The file holds no connection."
+            st.success(markdown_text(said))
 
 
 def delete_tab(conn_ids: list[str]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import AirflowException
 from engine.lessons import lesson, scenario, scenarios
+from engine.render import markdown_text
 from engine.views import link_to_step
 from lab_ui import server, state
 from lab_ui.panels import CSS
@@ -112,7 +113,7 @@ def run() -> None:
                 "(The server's log has the details.)"
             )
         )
-        st.error(message, icon="🔒")
+        st.error(markdown_text(message), icon="🔒")
     finally:
         _inside.frame = False
 
@@ -143,7 +144,7 @@ def _run() -> None:
     st.title(f"{page.icon} {page.title}")
     notice = st.session_state.get(state.NOTICE)
     if notice:
-        st.warning(notice, icon="⚠️")
+        st.warning(markdown_text(notice), icon="⚠️")  # it quotes the address
     page.run()
     _settle_heap()
 

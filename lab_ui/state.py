@@ -41,6 +41,13 @@ MEMBER_DAYS = 30
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
+def quoted(raw: str, limit: int = 40) -> str:
+    """A value from the address, as a notice quotes it: on one line, its first ``limit`` characters
+    (the notice is shown as text: ``engine.render.markdown_text``)."""
+    text = " ".join(str(raw).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_step(raw: str | None, default: int = 1) -> tuple[int, str | None]:
     """A step from the URL: a step number of 1 or more (how far the run goes is not known yet:
     see ``settle``), and a notice when the raw value was not one."""
@@ -49,9 +56,9 @@ def parse_step(raw: str | None, default: int = 1) -> tuple[int, str | None]:
     try:
         value = int(str(raw).strip())
     except ValueError:
-        return default, f"“{raw}” is not a step number; showing step {default}."
+        return default, f"“{quoted(raw)}” is not a step number; showing step {default}."
     if value < 1:
-        return 1, f"There is no step {value}; showing step 1."
+        return 1, f"There is no step {quoted(value)}; showing step 1."
     return value, None
 
 
@@ -63,7 +70,7 @@ def settle(cursor: Player) -> str | None:
     if asked is None or asked <= cursor.total:
         return None
     cursor.seek(cursor.total)
-    notice = f"There is no step {asked}; this run has {cursor.total} steps, showing step {cursor.total}."
+    notice = f"There is no step {quoted(asked)}; this run has {cursor.total} steps, showing step {cursor.total}."
     ss[NOTICE] = " ".join(n for n in (ss.get(NOTICE), notice) if n)  # said again on the page's reruns
     return notice
 
@@ -71,7 +78,7 @@ def settle(cursor: Player) -> str | None:
 def parse_scenario(raw: str | None, default: str = "lesson") -> tuple[str, str | None]:
     if raw is None or raw == "" or raw in scenarios():
         return raw or default, None
-    return default, f"There is no scenario “{raw}”; showing “{scenario(default).title}”."
+    return default, f"There is no scenario “{quoted(raw)}”; showing “{scenario(default).title}”."
 
 
 def current_trace(dag_source: str | None = None) -> Trace:

@@ -5,6 +5,7 @@ import streamlit as st
 from engine.lessons import scenario
 from engine.progress import InvalidName, JoinRefused, by_question, shown_code, summary
 from engine.quiz import answer_key, grade, questions, shuffled
+from engine.render import markdown_text
 from engine.views import link_to_step
 from lab_ui import frame, server, state
 from lab_ui.panels import html_table
@@ -64,7 +65,7 @@ with st.container(border=True):
     member = ss[MEMBER]
     if member:
         where = f"in class {shown_code(member.class_code)}" if member.class_code else "practising on your own"
-        st.markdown(f"Answering as **{member.name}**, {where} — your answers are saved.")
+        st.markdown(f"Answering as **{markdown_text(member.name)}**, {where} — your answers are saved.")
         st.button("Sign out (anonymous)", key="quiz_sign_out", on_click=sign_out)
     else:
         st.markdown(
@@ -78,7 +79,7 @@ with st.container(border=True):
             cols[1].text_input("Display name", key="quiz_name", placeholder="e.g. Ada")
             cols[2].text_input("PIN", key="quiz_pin", type="password", max_chars=8)
             if ss.get(NAME_ERROR):
-                st.error(ss[NAME_ERROR], icon="⚠️")
+                st.error(markdown_text(ss[NAME_ERROR]), icon="⚠️")
             st.form_submit_button("Join and save my progress", key="quiz_sign_in", on_click=join)
 
 scope = questions(ss[SCENARIO]) or questions("lesson")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from engine.progress import InvalidName, shown_code
 from engine.quiz import questions
+from engine.render import markdown_text
 from engine.teaching import question_rows, report_csv, scenario_rows
 from lab_ui import frame, server
 from lab_ui.panels import html_table
@@ -39,7 +40,7 @@ if not ss.get(TEACHER):
     with st.form("teacher_unlock_form", border=False):  # the passphrase goes with the button
         st.text_input("Instructor passphrase", type="password", key="teacher_passphrase")
         if ss.get("teacher_error"):
-            st.error(ss["teacher_error"], icon="⚠️")
+            st.error(markdown_text(ss["teacher_error"]), icon="⚠️")
         st.form_submit_button("Open the teacher's view", key="teacher_unlock", on_click=unlock, type="primary")
     st.stop()
 
@@ -60,7 +61,7 @@ def create() -> None:
 with st.expander("Create a class", expanded=not progress.classes()), st.form("teacher_create_form", border=False):
     st.text_input("Class name", key="teacher_class_name", placeholder="e.g. Data Eng 101, Tuesday")
     if ss.get("teacher_create_error"):
-        st.error(ss["teacher_create_error"], icon="⚠️")
+        st.error(markdown_text(ss["teacher_create_error"]), icon="⚠️")
     st.form_submit_button("Create the class", key="teacher_create", on_click=create)
     if ss.get("teacher_created"):
         st.success(f"Class code: **{shown_code(ss['teacher_created'])}** — give it to your learners.", icon="✅")
@@ -74,7 +75,7 @@ code = st.selectbox(
 records = progress.class_records(code)
 bank = questions()
 per_question, per_scenario = question_rows(records, bank), scenario_rows(records, bank)
-st.markdown(f"**{len(records)} learners** have joined {classes[code]} ({shown_code(code)}).")
+st.markdown(f"**{len(records)} learners** have joined {markdown_text(classes[code])} ({shown_code(code)}).")
 
 st.subheader("Questions")
 answered = [r for r in per_question if r.answered]

@@ -10,6 +10,7 @@ import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, unpack_source
 from engine.lessons import DATA_DIR, scenario
+from engine.render import markdown_text
 from lab_ui import frame, server, state
 from lab_ui.stepping import stepped
 
@@ -27,7 +28,7 @@ if SOURCE not in ss:  # a reload or a shared link: the source the URL carries, e
         try:
             ss[SOURCE] = unpack_source(st.query_params["dag"])
         except DagSourceError as err:
-            st.warning(str(err), icon="⚠️")
+            st.warning(markdown_text(str(err)), icon="⚠️")
     ss[RAN] = ss[SOURCE]
 
 
@@ -98,7 +99,7 @@ def options(trace):
 
 
 def show_error(error: DagSourceError) -> None:
-    st.error(f"The DAG cannot be read: {error}", icon="⚠️")
+    st.error(markdown_text(f"The DAG cannot be read: {error}"), icon="⚠️")  # it quotes the DAG
     if error.lineno:
         lines = ss[RAN].splitlines()
         st.code(

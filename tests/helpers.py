@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -208,6 +209,18 @@ def step(at: AppTest, how: str, to: int | None = None) -> AppTest:
     return at.run()
 
 
+def unescaped(markdown: str) -> str:
+    """What a reader sees of a Streamlit message: the lab writes outside text into one escaped
+    (``engine.render.markdown_text``), and Markdown drops the backslash before punctuation; the
+    invisible word joiners go too."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def said(elements) -> list[str]:
+    """What a reader sees of Streamlit messages (``at.error``, ``at.warning``...)."""
+    return [unescaped(str(e.value)) for e in elements]
+
+
 def texts(at: AppTest) -> str:
     """Everything the page says: each element's source and, for HTML, the text a reader sees."""
     parts = (
@@ -216,8 +229,8 @@ def texts(at: AppTest) -> str:
         + [c.value for c in at.caption]
         + [h.value for h in at.header]
     )
-    parts += [s.value for s in at.subheader] + [w.value for w in at.warning] + [str(e.value) for e in at.error]
-    parts += [s.value for s in at.success] + [c.value for c in at.code]
+    parts += [s.value for s in at.subheader] + said(at.warning) + said(at.error)
+    parts += said(at.success) + [c.value for c in at.code]
     parts += [h.proto.body for h in at.get("html")]
     parts += [visible_text(p) for p in parts if p.lstrip().startswith("<")]
     return "\n".join(parts)

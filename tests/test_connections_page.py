@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.connection import Connection
-from tests.helpers import my_sandbox, open_app, player_html, tables, texts
+from tests.helpers import my_sandbox, open_app, player_html, said, tables, texts
 
 PAGE = "pages/connections.py"
 SECRET = "s3cret-Practice-pw"
@@ -122,7 +122,7 @@ def test_bad_input_gets_a_message_and_changes_nothing_stored(case, form, words):
     at = open_connections()
     form = dict(form)
     at = add(at, form.pop("conn_id"), form.pop("conn_type"), **form)
-    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert any(words in e for e in said(at.error)), said(at.error)
     assert store.rows() == before  # byte for byte: every column, every Fernet token
 
 
@@ -153,7 +153,7 @@ def test_delete_asks_for_a_confirmation_that_names_the_connection():
     at = add(open_connections(), "doomed", "generic", host="h")
     at.selectbox(key="delete_pick").set_value("doomed").run()
     at.button(key="delete_ask").click().run()
-    assert any("Delete `doomed`?" in w.value for w in at.warning)
+    assert any("Delete `doomed`?" in w for w in said(at.warning))
     assert my_sandbox().get("doomed") is not None
     at.button(key="delete_yes").click().run()
     assert my_sandbox().get("doomed") is None
@@ -163,14 +163,14 @@ def test_test_runs_the_types_simulated_hook():
     at = open_connections()
     at.selectbox(key="test_pick").set_value("my_gcp_conn").run()
     at.button(key="test_run").click().run()
-    assert any("built credentials from the service account keyfile_dict" in s.value for s in at.success)
+    assert any("built credentials from the service account keyfile_dict" in s for s in said(at.success))
     assert any("`Disabled`" in i.value and "`Hidden`" in i.value and "2.7.0" in i.value for i in at.info)
     add(
         at, "broken_gcp", "google_cloud_platform", **{"extra.keyfile_dict": '{"client_email": "a@b", "token_uri": "t"}'}
     )
     at.selectbox(key="test_pick").set_value("broken_gcp").run()
     at.button(key="test_run").click().run()
-    assert any("MalformedError: The private_key field was not found" in e.value for e in at.error)
+    assert any("MalformedError: The private_key field was not found" in e for e in said(at.error))
 
 
 def test_what_is_stored_shows_tokens_beside_the_masked_view():
@@ -205,7 +205,7 @@ def test_a_malformed_pasted_uri_is_reported_and_nothing_changes():
     at.text_input(key="import_conn_id").set_value("bad")
     at.text_area(key="import_text").set_value("mysql://user:hunter22@host:notaport/db").run()
     at.button(key="import_run").click().run()
-    assert any("Invalid connection string" in e.value for e in at.error)
+    assert any("Invalid connection string" in e for e in said(at.error))
     page_has_no_secret(at, "hunter22")
     assert store.rows() == before
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from engine.lessons import lesson
 from engine.lessons import seed_connections as lesson_connections
 from lab_ui import server as lab
-from tests.helpers import ROOT, links, my_sandbox, open_app, player_data, step, tables, texts
+from tests.helpers import ROOT, links, my_sandbox, open_app, player_data, said, step, tables, texts
 
 SEED_COLUMNS = ("Step", "Action", "Connection ID Used", "Airflow Internal State", "Result")
 
@@ -156,7 +156,7 @@ def test_quiz_question_2_has_the_trackers_value_as_its_right_option():
     assert "C. Session closed" in radio.options
     radio.set_value("C. Session closed").run()
     at.button(key="check_seed-2").click().run()
-    assert any("Right (first try): Session closed" in s.value for s in at.success)
+    assert any("Right (first try): Session closed" in s for s in said(at.success))
 
 
 def test_predict_then_step_checks_the_learners_prediction():
@@ -174,13 +174,13 @@ def test_predict_then_step_checks_the_learners_prediction():
     becomes.set_value("Credentials and config loaded").run()
     at.button(key="predict_reveal").click().run()
     assert at.session_state["lab_player"].step == 2
-    assert any("Right" in s.value for s in at.success)
+    assert any("Right" in s for s in said(at.success))
     assert at.selectbox(key="predict_variable_3").value == "Nothing changes"  # a new step, a fresh prediction
     assert at.selectbox(key="predict_value_3").value is None
     at.selectbox(key="predict_variable_3").set_value("task_status").run()
     at.selectbox(key="predict_value_3").set_value("Success").run()
     at.button(key="predict_reveal").click().run()
-    assert any("Not quite" in e.value and "session goes from" in e.value for e in at.error)
+    assert any("Not quite" in e and "session goes from" in e for e in said(at.error))
 
 
 def test_your_dag_runs_from_step_1_in_the_chosen_scenario_and_the_url_keeps_it():
@@ -194,7 +194,7 @@ def test_your_dag_runs_from_step_1_in_the_chosen_scenario_and_the_url_keeps_it()
     again = open_app("pages/your_dag.py", dag=packed)  # a reload, or the link shared
     assert again.text_area(key="own_dag_source").value == at.text_area(key="own_dag_source").value
     broken = open_app("pages/your_dag.py", dag="not-a-packed-dag")
-    assert any("cannot be read" in w.value or "cut off" in w.value for w in broken.warning)
+    assert any("cannot be read" in w or "cut off" in w for w in said(broken.warning))
 
 
 def test_your_dag_lists_tasks_that_use_no_connection():
@@ -215,7 +215,7 @@ def test_a_database_that_is_down_is_one_clear_message(monkeypatch):
     assert "Step 1 of 6" in texts(at)
     at.switch_page("pages/connections.py").run()  # a learner's own connections do
     assert not at.exception
-    assert any("database cannot be reached" in e.value for e in at.error)
+    assert any("database cannot be reached" in e for e in said(at.error))
 
 
 def test_a_missing_key_file_is_one_clear_message_on_the_page(tmp_path, monkeypatch):
@@ -229,7 +229,7 @@ def test_a_missing_key_file_is_one_clear_message_on_the_page(tmp_path, monkeypat
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     at.switch_page("pages/connections.py").run()
     assert not at.exception
-    assert any("is missing, but the database holds connections encrypted" in e.value for e in at.error)
+    assert any("is missing, but the database holds connections encrypted" in e for e in said(at.error))
 
 
 def test_the_sidebar_links_every_page_from_the_pages_the_session_made_once():

@@ -12,7 +12,7 @@ from engine.lessons import DATA_DIR, scenario, scenarios
 from engine.quiz import reference_trace
 from engine.simulator import run_scenario
 from engine.views import changed_steps, changed_tracker_cells, notes_for
-from tests.helpers import engine_cli, open_app, rendered, step, tables, texts
+from tests.helpers import engine_cli, open_app, rendered, said, step, tables, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = [
@@ -204,14 +204,14 @@ def test_your_dag_page_turns_a_changed_conn_id_into_scenario_2():
     source = at.text_area(key="own_dag_source").value.replace("my_gcp_conn", "my_other_conn")
     at.text_area(key="own_dag_source").set_value(source)
     at.button(key="own_dag_run").click().run()
-    assert any("The conn_id `my_other_conn` isn't defined" in w.value for w in at.warning)
+    assert any("The conn_id `my_other_conn` isn't defined" in w for w in said(at.warning))
 
 
 def test_your_dag_page_reports_bad_source_with_its_line():
     at = open_app("pages/your_dag.py")
     at.text_area(key="own_dag_source").set_value("with DAG('d') as dag:\n    BigQueryInsertJobOperator(task_id='t',\n")
     at.button(key="own_dag_run").click().run()
-    assert any(e.value.startswith("The DAG cannot be read: Line 2: Syntax error") for e in at.error)
+    assert any(e.startswith("The DAG cannot be read: Line 2: Syntax error") for e in said(at.error))
     assert not at.exception
 
 
