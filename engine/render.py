@@ -38,7 +38,11 @@ LONG_TABLE = 100  # rows: a table this long is not drawn while it is off the scr
 
 
 def esc(text: str) -> str:
-    return html.escape(str(text))
+    """Text as HTML text. Its line breaks become character references (the same text in the page):
+    HTML drawn with ``st.markdown`` is read as Markdown again after a blank line, so a value with
+    one (a conn_id in a learner's DAG, a connection's description) could end the HTML and go on as
+    Markdown: a link, an image."""
+    return html.escape(str(text)).replace("\n", "&#10;").replace("\r", "&#13;")
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character

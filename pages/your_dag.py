@@ -4,13 +4,11 @@ The source is read with ``ast`` — never executed — and every operator's conn
 exactly as in the lesson.
 """
 
-import html
-
 import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, unpack_source
 from engine.lessons import DATA_DIR, scenario
-from engine.render import markdown_text
+from engine.render import esc, markdown_text
 from lab_ui import frame, server, state
 from lab_ui.stepping import stepped
 
@@ -114,11 +112,10 @@ def show_run(trace) -> None:
         st.caption("You changed the source since the last run: press “Run this DAG” to run it.")
     dag = trace.dag
     tasks = ", ".join(
-        f"<code>{html.escape(t.task_id)}</code> ({html.escape(t.operator)}, "
-        f"<code>{html.escape(t.conn_arg)}='{html.escape(t.conn_id)}'</code>)"
+        f"<code>{esc(t.task_id)}</code> ({esc(t.operator)}, <code>{esc(t.conn_arg)}='{esc(t.conn_id)}'</code>)"
         for t in dag.tasks
-    )  # names from the learner's source are text, never markup
-    st.markdown(f"<p><b><code>{html.escape(dag.dag_id)}</code></b>: {tasks}</p>", unsafe_allow_html=True)
+    )  # names from the learner's source are text, never markup (nor a blank line, after which Markdown is read)
+    st.markdown(f"<p><b><code>{esc(dag.dag_id)}</code></b>: {tasks}</p>", unsafe_allow_html=True)
     if dag.other_tasks:
         st.caption(
             "Tasks that use no connection, listed and not run (the lab follows connections): "
@@ -127,8 +124,10 @@ def show_run(trace) -> None:
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
         st.warning(
-            f"Step {failed.number} fails: {failed.result}. No secrets backend has this conn_id: the task fails "
-            "before any session exists, as in the scenario “The conn_id is missing”.",
+            markdown_text(  # the result quotes the DAG's conn_id
+                f"Step {failed.number} fails: {failed.result}. No secrets backend has this conn_id: the task fails "
+                "before any session exists, as in the scenario “The conn_id is missing”."
+            ),
             icon="⚠️",
         )
     stepped("your_dag", dag_source=ss[RAN], options=options, compare=False)

@@ -163,3 +163,36 @@ def test_a_shared_dag_whose_error_quotes_markup_shows_it_as_text(page, lab_serve
     assert "[Sign in](https://evil.example/login) ![x](http://127.0.0.1:9/d.png)" in shown(error)
     page.wait_for_timeout(300)
     assert asked == [], asked
+
+
+def test_a_shared_dag_with_markup_and_blank_lines_in_its_conn_id_draws_no_markup(page, lab_server):
+    """A conn_id is any text in Airflow, so the lab runs it (it fails at step 2). Where it is drawn
+    (the DAG's summary, the warning, the step card, the tables, the tracker) it is text: HTML drawn
+    with st.markdown is read as Markdown again after a blank line, so its line breaks must not be
+    blank lines there."""
+    conn_id = (
+        "<iframe src=//127.0.0.1:9/f>\n\n[Sign in](https://evil.example/login) ![x](http://127.0.0.1:9/c.png)\n\nz"
+    )
+    source = (
+        "from airflow import DAG\n"
+        "from airflow.providers.google.cloud.operators.bigquery import BigQueryInsertJobOperator\n"
+        "with DAG('shared') as dag:\n"
+        f"    BigQueryInsertJobOperator(task_id='t', gcp_conn_id={conn_id!r})\n"
+    )
+    asked = requests_to_hostile_hosts(page)
+    page.goto(f"{lab_server.url}/your_dag?dag={pack_source(source)}&step=2")
+    page.wait_for_selector(READY, timeout=30_000)
+    page.get_by_text("Step 2 fails").wait_for()
+    page.get_by_role("heading", name=re.compile(r"^Step 2 of 4\b")).wait_for()
+    for _ in range(2):  # through to the end: every row and column drawn
+        page.keyboard.press("End")
+    page.get_by_role("heading", name=re.compile(r"^Step 4 of 4\b")).wait_for()
+    made = page.evaluate(
+        """() => [...document.querySelectorAll(
+            'a[href*="evil"], a[href*="127.0.0.1:9"], img[src*="127.0.0.1"], iframe')].map(e => e.outerHTML)"""
+    )
+    assert made == []
+    body = page.locator("body").inner_text()
+    assert "[Sign in](https://evil.example/login) ![x](http://127.0.0.1:9/c.png)" in body.replace("\u2060", "")
+    page.wait_for_timeout(300)
+    assert asked == [], asked
