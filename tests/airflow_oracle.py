@@ -3,7 +3,8 @@
 Not a test module: ``tests/airflow.py`` starts it with the venv's Python and speaks one JSON
 request a line on stdin, one JSON answer a line on stdout. Every answer comes from Airflow's
 own code (``airflow.models.Connection``, ``airflow.sdk.Connection``, the CLI's key rule, the REST
-API's connection response with its secrets masker, ``airflow connections export/import``), so
+API's connection response with its secrets masker, ``airflow connections export/import``, a DAG's
+and a task's id checks), so
 the lab's tests compare it with what Airflow does, not with what the lab expects.
 
 Answers are ``{"ok": value}`` or ``{"error": "ExceptionType: message"}``.
@@ -155,7 +156,17 @@ OPERATIONS = {
     "api_response": lambda r: api_response(r["fields"]),
     "cli_export": lambda r: cli_export(r["conns"], r["file_format"], r.get("serialization", "uri")),
     "cli_import": lambda r: cli_import(r["text"], r["suffix"]),
+    "dag_keys": lambda r: dag_keys(r["dag_id"], r["task_id"]),
 }
+
+
+def dag_keys(dag_id: str, task_id: str) -> list[str]:
+    """A DAG of one task, built as a DAG file builds it: Airflow checks both ids as it parses."""
+    from airflow.sdk import DAG, BaseOperator
+
+    with DAG(dag_id) as dag:
+        task = BaseOperator(task_id=task_id)
+    return [dag.dag_id, task.task_id]
 
 
 def answer(request: dict) -> dict:

@@ -7,7 +7,8 @@ for the store and CLI, ``airflow.sdk.Connection`` for what a task receives); mas
 API masks them; conn_ids checked by the CLI's rule; export files of every format imported by
 ``airflow connections import`` and Airflow's exports imported by the lab. Values are compared,
 not reprs. Where the lab refuses what Airflow accepts, the case must be one that
-``engine/connection.py`` and ``engine/transfer.py`` name as a refusal.
+``engine/connection.py`` and ``engine/transfer.py`` name as a refusal. A DAG's and a task's ids
+are read by the lab's DAG reader as Airflow takes or refuses them when it parses the file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.connection import Connection, TaskConnection, validate_conn_id
+from engine.dag import DagSourceError, read_dag
 from engine.errors import AirflowException
 from engine.transfer import export_text, parse_text
 from engine.uri import URL_STRIPPED, unescaped_in_userinfo
@@ -253,6 +255,36 @@ def test_a_new_conn_id_is_accepted_and_refused_as_the_cli_does(airflow, conn_id)
             assert f"SystemExit: {err}" == theirs["error"]
         return
     assert "ok" in theirs, (conn_id, theirs)
+
+
+# -- a DAG's and a task's ids ----------------------------------------------------------------
+dag_keys = st.text(st.sampled_from("ab_-.9é日 ()<>[]`*'\"\n\t/:#!"), max_size=8) | st.sampled_from(
+    ["load (eu)", "my dag", "a\n", "日本", "a..b", ".", "x" * 250, "x" * 251, ""]
+)
+
+
+@CHECKS
+@given(dag_id=dag_keys, task_id=dag_keys)
+@example(dag_id="my_dag", task_id="load (eu)")
+@example(dag_id="my dag", task_id="t")
+@example(dag_id="d", task_id="x" * 251)
+def test_dag_and_task_ids_are_taken_and_refused_as_airflow_parses_them(airflow, dag_id, task_id):
+    theirs = airflow.ask("dag_keys", dag_id=dag_id, task_id=task_id)
+    source = (
+        "from airflow import DAG\n"
+        "from airflow.providers.google.cloud.operators.bigquery import BigQueryInsertJobOperator\n"
+        f"with DAG({dag_id!r}) as dag:\n"
+        f"    BigQueryInsertJobOperator(task_id={task_id!r}, gcp_conn_id='my_gcp_conn')\n"
+    )
+    try:
+        dag = read_dag(source)
+    except DagSourceError as err:
+        assert "error" in theirs, (dag_id, task_id, str(err))
+        assert theirs["error"] in str(err)  # Airflow's own words: "ValueError: The key ..."
+        dag_refused = "error" in airflow.ask("dag_keys", dag_id=dag_id, task_id="t")
+        assert err.lineno == (3 if dag_refused else 4)  # the line of the id Airflow refused first
+        return
+    assert theirs == {"ok": [dag.dag_id, dag.tasks[0].task_id]}
 
 
 # -- files ---------------------------------------------------------------------------------

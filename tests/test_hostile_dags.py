@@ -35,8 +35,10 @@ HOSTILE = {
     "500 tasks (the limit)": generated_dag(500, 3),
     "code that would run": HEADER
     + "    __import__('os').system('touch /tmp/lab-pwned')\n    open('/etc/passwd').read()\n",
-    "markup in task ids": HEADER
+    "markup in task ids": HEADER  # refused, as Airflow refuses the id
     + "    BigQueryInsertJobOperator(task_id='<iframe src=//x>', gcp_conn_id='my_gcp_conn')\n",
+    "markup in a conn_id": HEADER  # any text, as in Airflow: it runs, and fails at step 2
+    + "    BigQueryInsertJobOperator(task_id='t', gcp_conn_id='<iframe src=//x>\\n\\n[x](http://127.0.0.1:9/)')\n",
     "not Python": "\x00\x01 def (((\n",
 }
 SECONDS, MEGABYTES = 10.0, 400  # per hostile DAG: the time until its page is drawn, the server's growth
@@ -116,9 +118,12 @@ def test_hostile_dags_are_refused_or_bounded_and_another_learner_steps_on(tmp_pa
     assert "up to 100,000" in said["5 MB of source"] and "up to 100,000" in said["10,000 tasks"]
     assert "up to 500" in said["1,000 short tasks"]
     assert "nest" in said["deep nesting"]
-    assert said["500 tasks (the limit)"] == "" and said["markup in task ids"] == ""  # these run
+    assert said["500 tasks (the limit)"] == "" and said["markup in a conn_id"] == ""  # these run
+    assert "The key '<iframe src=//x>' has to be made of alphanumeric characters" in said["markup in task ids"]
     assert "Syntax error" in said["not Python"] or "null" in said["not Python"].lower()
     assert "<iframe" not in results["markup in task ids"]["texts"].replace("&lt;iframe", "")
+    # a conn_id's markup is in the player's data as text, which the player writes as text: the
+    # browser test test_a_shared_dag_with_markup_and_blank_lines_in_its_conn_id_draws_no_markup checks it
 
 
 def test_a_dag_of_many_tasks_gets_the_lessons_tracker_columns_not_one_per_step():
