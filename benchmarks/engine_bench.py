@@ -120,18 +120,15 @@ def breakdown(store, n: int) -> None:
     """What reading and running the largest DAG is made of, each beside the same ``ast.parse``:
     the reader alone, the run's events with nothing recorded (the hooks, the ids, the cloud), the
     recorded run, and a floor no run can go under (``least_run``)."""
-    from engine.hooks import Cloud
-    from engine.pacing import Ids
-    from engine.simulator import Runner
+    from engine.simulator import runner_for
 
     source = generated_dag(n, 10)
     dag, backends = read_dag(source), default_backends(store, {})
     base, _ = timed(lambda: parse_paused(source), 5)
 
-    def events_only() -> None:
+    def events_only() -> None:  # the runner run() makes, its events drawn without step() recording them
         with cyclic_gc_paused():
-            ids = Ids()
-            for _ in Runner(dag, backends, Cloud(new_id=ids), ids)._events:
+            for _ in runner_for(dag, backends)._events:
                 pass
 
     for name, fn in (
