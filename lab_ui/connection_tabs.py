@@ -79,7 +79,7 @@ def _reset() -> None:
 def confirmation() -> None:
     """The last action's confirmation, shown inside the tab where it was made."""
     if ss.get(DONE):
-        st.success(ss.pop(DONE), icon="✅")
+        st.success(markdown_text(ss.pop(DONE)), icon="✅")  # it may quote a pasted connection's type
 
 
 def connection_list() -> None:

@@ -196,3 +196,38 @@ def test_a_shared_dag_with_markup_and_blank_lines_in_its_conn_id_draws_no_markup
     assert "[Sign in](https://evil.example/login) ![x](http://127.0.0.1:9/c.png)" in body.replace("\u2060", "")
     page.wait_for_timeout(300)
     assert asked == [], asked
+
+
+def test_a_pasted_connection_with_markup_and_blank_lines_is_listed_as_text(page, tmp_path):
+    """A connection's type, host and description are any text in Airflow. Pasted as JSON, they are
+    quoted in the confirmation and listed in the table of stored connections (HTML drawn with
+    st.markdown): as text, with no link or image, however many blank lines they hold."""
+    server = Server(ROOT / "app.py", tmp_path / "home")
+    try:
+        asked = requests_to_hostile_hosts(page)
+        page.goto(f"{server.url}/connections")
+        page.wait_for_selector(READY, timeout=30_000)
+        page.get_by_role("tab", name=re.compile("Import")).click()
+        page.get_by_role("textbox", name="Connection Id").last.fill("md_conn")
+        pasted = {
+            "conn_type": "[t](https://evil.example/t)",
+            "host": "h\n\n[Sign in](https://evil.example/login)\n\nz",
+            "description": "d\n\n![x](http://127.0.0.1:9/d.png)",
+        }
+        page.get_by_role("textbox", name="Paste an Airflow URI or JSON").fill(json.dumps(pasted))
+        page.keyboard.press("Tab")  # commit the text, as leaving the field does
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_text("Imported md_conn").wait_for()
+        page.wait_for_selector(READY)
+        made = page.evaluate(
+            """() => [...document.querySelectorAll(
+                'a[href*="evil"], a[href*="127.0.0.1:9"], img[src*="127.0.0.1"]')].map(e => e.outerHTML)"""
+        )
+        assert made == []
+        body = page.locator("body").inner_text().replace("\u2060", "")
+        assert "Imported md_conn ([t](https://evil.example/t))" in body
+        assert "[Sign in](https://evil.example/login)" in body  # the host, in the table of stored connections
+        page.wait_for_timeout(300)
+        assert asked == [], asked
+    finally:
+        server.stop()
