@@ -146,14 +146,18 @@ def test_markup_in_a_deep_link_is_quoted_as_text_in_its_notice(page, lab_server)
     assert asked == [], asked
 
 
-def test_a_shared_dag_whose_error_quotes_markup_shows_it_as_text(page, lab_server):
-    task_id = "f'`[Sign in](https://evil.example/login)` ![x](http://127.0.0.1:9/d.png)'"
-    source = (
+def shared_dag(task_id: str, conn_id: str) -> str:
+    """A DAG of one task as a learner would share it, ``task_id`` and ``conn_id`` as Python source."""
+    return (
         "from airflow import DAG\n"
         "from airflow.providers.google.cloud.operators.bigquery import BigQueryInsertJobOperator\n"
         "with DAG('shared') as dag:\n"
-        f"    BigQueryInsertJobOperator(task_id={task_id}, gcp_conn_id='google_cloud_default')\n"
+        f"    BigQueryInsertJobOperator(task_id={task_id}, gcp_conn_id={conn_id})\n"
     )
+
+
+def test_a_shared_dag_whose_error_quotes_markup_shows_it_as_text(page, lab_server):
+    source = shared_dag("f'`[Sign in](https://evil.example/login)` ![x](http://127.0.0.1:9/d.png)'", "'c'")
     asked = requests_to_hostile_hosts(page)
     page.goto(f"{lab_server.url}/your_dag?dag={pack_source(source)}")
     page.wait_for_selector(READY, timeout=30_000)
@@ -173,19 +177,14 @@ def test_a_shared_dag_with_markup_and_blank_lines_in_its_conn_id_draws_no_markup
     conn_id = (
         "<iframe src=//127.0.0.1:9/f>\n\n[Sign in](https://evil.example/login) ![x](http://127.0.0.1:9/c.png)\n\nz"
     )
-    source = (
-        "from airflow import DAG\n"
-        "from airflow.providers.google.cloud.operators.bigquery import BigQueryInsertJobOperator\n"
-        "with DAG('shared') as dag:\n"
-        f"    BigQueryInsertJobOperator(task_id='t', gcp_conn_id={conn_id!r})\n"
-    )
+    source = shared_dag("'t'", repr(conn_id))
     asked = requests_to_hostile_hosts(page)
     page.goto(f"{lab_server.url}/your_dag?dag={pack_source(source)}&step=2")
     page.wait_for_selector(READY, timeout=30_000)
     page.get_by_text("Step 2 fails").wait_for()
     page.get_by_role("heading", name=re.compile(r"^Step 2 of 4\b")).wait_for()
-    for _ in range(2):  # through to the end: every row and column drawn
-        page.keyboard.press("End")
+    page.get_by_text("Keys:").click()  # the page has the focus, as after any click of a learner
+    page.keyboard.press("End")  # through to the end: every row and column drawn
     page.get_by_role("heading", name=re.compile(r"^Step 4 of 4\b")).wait_for()
     made = page.evaluate(
         """() => [...document.querySelectorAll(
