@@ -119,7 +119,9 @@ def show_run(trace) -> None:
     if dag.other_tasks:
         st.caption(
             "Tasks that use no connection, listed and not run (the lab follows connections): "
-            + ", ".join(f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks)
+            + markdown_text(  # an id may hold "_": as typed, not emphasis
+                ", ".join(f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks)
+            )
         )
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":

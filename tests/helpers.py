@@ -223,12 +223,7 @@ def said(elements) -> list[str]:
 
 def texts(at: AppTest) -> str:
     """Everything the page says: each element's source and, for HTML, the text a reader sees."""
-    parts = (
-        [player_html(at)]
-        + [m.value for m in at.markdown]
-        + [c.value for c in at.caption]
-        + [h.value for h in at.header]
-    )
+    parts = [player_html(at)] + [m.value for m in at.markdown] + said(at.caption) + [h.value for h in at.header]
     parts += [s.value for s in at.subheader] + said(at.warning) + said(at.error)
     parts += said(at.success) + [c.value for c in at.code]
     parts += [h.proto.body for h in at.get("html")]

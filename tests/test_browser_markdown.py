@@ -230,3 +230,14 @@ def test_a_pasted_connection_with_markup_and_blank_lines_is_listed_as_text(page,
         assert asked == [], asked
     finally:
         server.stop()
+
+
+def test_a_task_id_with_underscores_is_listed_as_typed(page, lab_server):
+    """A task that uses no connection is listed by its id; "_" is one of the few characters Airflow
+    allows besides letters and digits, and Markdown reads "_x_" as emphasis."""
+    source = shared_dag("'t'", "'my_gcp_conn'") + "    BaseOperator(task_id='_prepare_', owner='__x__')\n"
+    page.goto(f"{lab_server.url}/your_dag?dag={pack_source(source)}")
+    page.wait_for_selector(READY, timeout=30_000)
+    page.get_by_text("listed and not run").wait_for()
+    caption = page.get_by_text("listed and not run").inner_text().replace("\u2060", "")
+    assert "“_prepare_” (BaseOperator, line 5)" in caption
