@@ -118,7 +118,7 @@ export class Player {
     this.seq = 0;
     this.timer = null;
     this.pending = false;
-    this.urlQueued = false;
+    this.urlFrom = null; // the address when a step's write was queued; null: none queued
     this.open = {}; // <details data-keep> open across steps
     root.innerHTML = CHROME;
     const q = (s) => root.querySelector(s);
@@ -350,15 +350,15 @@ export class Player {
    * left queued. If the address changed meanwhile (Back, another page), it is not this step's to
    * write. */
   writeUrlSoon() {
-    if (this.urlQueued) return;
-    this.urlQueued = true;
+    if (this.urlFrom !== null) return;
     this.urlFrom = this.win.location.href;
-    this.win.requestAnimationFrame(() => this.win.setTimeout(() => this.urlQueued && this.writeUrl(), 0));
+    this.win.requestAnimationFrame(() => this.win.setTimeout(() => this.urlFrom !== null && this.writeUrl(), 0));
   }
 
   writeUrl() {
-    this.urlQueued = false;
-    if (this.win.location.href !== this.urlFrom) return;
+    const from = this.urlFrom;
+    this.urlFrom = null;
+    if (this.win.location.href !== from) return;
     const loc = this.win.location;
     const search = "?" + queryFor(loc.search, this.step, this.scenario);
     if (search !== loc.search) this.win.history.replaceState(this.win.history.state, "", loc.pathname + search + loc.hash);
@@ -371,7 +371,7 @@ export class Player {
   }
 
   flush() {
-    if (this.urlQueued) this.writeUrl();
+    if (this.urlFrom !== null) this.writeUrl();
     if (!this.pending) return;
     this.pending = false;
     this.win.clearTimeout(this.timer);
