@@ -47,6 +47,29 @@ def test_the_least_run_makes_the_engines_steps_and_ids_so_it_is_a_floor_not_a_st
     assert answers == [s.raw_facts["answer"] for s in engine_steps if s.kind == "api_call"]  # the same ids
 
 
+def test_the_least_live_run_does_the_engines_live_work_so_it_is_a_floor_not_a_stand_in(tmp_path):
+    from engine.dag import read_dag
+    from engine.secrets import default_backends
+    from engine.simulator import run
+    from tests.helpers import generated_dag, store_with
+
+    dag = read_dag(generated_dag(30, 3))
+    backends = default_backends(store_with(f"sqlite:///{tmp_path}/b.db", 3), {})
+    trace = run(dag, backends)
+    least, changes = engine_bench.least_live_run(dag, backends)
+    engine_steps = [s for s in trace.steps if s.task_id is not None]
+    assert [(kind, outcome) for kind, outcome, _, _ in least] == [(s.kind, s.outcome) for s in engine_steps]
+    for (_, _, _, facts), step in zip(least, engine_steps):  # the same sources, hooks, projects and job ids
+        assert facts == {name: step.raw_facts[name] for name in facts}
+    engine_sessions = [
+        value.detail
+        for task in dag.tasks
+        for _, value in trace.timelines[f"session ({task.task_id})"]
+        if value.state in ("open", "closed")
+    ]
+    assert [change[4] for change in changes if change[2] == 1] == engine_sessions  # the same client sessions
+
+
 def test_the_ratio_interval_holds_the_ratio_and_narrows_with_more_reports():
     import random
 
