@@ -40,6 +40,14 @@ def requests_to_hostile_hosts(page) -> list[str]:
     return asked
 
 
+def markup_made(page) -> list[str]:
+    """The links, images and frames to the hostile hosts anywhere on the page (there must be none)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+            'a[href*="evil"], a[href*="127.0.0.1:9"], img[src*="127.0.0.1"], iframe')].map(e => e.outerHTML)"""
+    )
+
+
 def alerts(page) -> list[tuple[str, list[str]]]:
     boxes = page.locator(ALERTS)
     return [(boxes.nth(i).inner_text(), boxes.nth(i).evaluate(DRAWN)) for i in range(boxes.count())]
@@ -186,11 +194,7 @@ def test_a_shared_dag_with_markup_and_blank_lines_in_its_conn_id_draws_no_markup
     page.get_by_text("Keys:").click()  # the page has the focus, as after any click of a learner
     page.keyboard.press("End")  # through to the end: every row and column drawn
     page.get_by_role("heading", name=re.compile(r"^Step 4 of 4\b")).wait_for()
-    made = page.evaluate(
-        """() => [...document.querySelectorAll(
-            'a[href*="evil"], a[href*="127.0.0.1:9"], img[src*="127.0.0.1"], iframe')].map(e => e.outerHTML)"""
-    )
-    assert made == []
+    assert markup_made(page) == []
     body = page.locator("body").inner_text()
     assert "[Sign in](https://evil.example/login) ![x](http://127.0.0.1:9/c.png)" in body.replace("\u2060", "")
     page.wait_for_timeout(300)
@@ -218,11 +222,7 @@ def test_a_pasted_connection_with_markup_and_blank_lines_is_listed_as_text(page,
         page.get_by_role("button", name="Import", exact=True).click()
         page.get_by_text("Imported md_conn").wait_for()
         page.wait_for_selector(READY)
-        made = page.evaluate(
-            """() => [...document.querySelectorAll(
-                'a[href*="evil"], a[href*="127.0.0.1:9"], img[src*="127.0.0.1"]')].map(e => e.outerHTML)"""
-        )
-        assert made == []
+        assert markup_made(page) == []
         body = page.locator("body").inner_text().replace("\u2060", "")
         assert "Imported md_conn ([t](https://evil.example/t))" in body
         assert "[Sign in](https://evil.example/login)" in body  # the host, in the table of stored connections
