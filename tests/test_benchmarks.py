@@ -32,22 +32,10 @@ def test_a_protocol_learner_steps_the_lesson_and_answers_the_quiz(tmp_path):
     assert result["p50"] > 0 and result["mb_per_session"] > 0
 
 
-def test_the_least_run_makes_the_engines_steps_and_ids_so_it_is_a_floor_not_a_stand_in(tmp_path):
-    from engine.dag import read_dag
-    from engine.secrets import default_backends
-    from engine.simulator import run
-    from tests.helpers import generated_dag, store_with
-
-    dag = read_dag(generated_dag(30, 3))
-    trace = run(dag, default_backends(store_with(f"sqlite:///{tmp_path}/b.db", 3), {}))
-    least = engine_bench.least_run(dag)
-    engine_steps = [s for s in trace.steps if s.task_id is not None]
-    assert [(kind, outcome) for kind, outcome, _, _ in least] == [(s.kind, s.outcome) for s in engine_steps]
-    answers = [facts["answer"] for kind, _, _, facts in least if kind == "api_call"]
-    assert answers == [s.raw_facts["answer"] for s in engine_steps if s.kind == "api_call"]  # the same ids
-
-
-def test_the_least_live_run_does_the_engines_live_work_so_it_is_a_floor_not_a_stand_in(tmp_path):
+@pytest.fixture
+def generated_run(tmp_path):
+    """A generated DAG of 30 tasks over 3 connections, its backends, and the engine's steps of its
+    tasks (the floors below must make the same)."""
     from engine.dag import read_dag
     from engine.secrets import default_backends
     from engine.simulator import run
@@ -56,8 +44,20 @@ def test_the_least_live_run_does_the_engines_live_work_so_it_is_a_floor_not_a_st
     dag = read_dag(generated_dag(30, 3))
     backends = default_backends(store_with(f"sqlite:///{tmp_path}/b.db", 3), {})
     trace = run(dag, backends)
+    return dag, backends, trace, [s for s in trace.steps if s.task_id is not None]
+
+
+def test_the_least_run_makes_the_engines_steps_and_ids_so_it_is_a_floor_not_a_stand_in(generated_run):
+    dag, _, _, engine_steps = generated_run
+    least = engine_bench.least_run(dag)
+    assert [(kind, outcome) for kind, outcome, _, _ in least] == [(s.kind, s.outcome) for s in engine_steps]
+    answers = [facts["answer"] for kind, _, _, facts in least if kind == "api_call"]
+    assert answers == [s.raw_facts["answer"] for s in engine_steps if s.kind == "api_call"]  # the same ids
+
+
+def test_the_least_live_run_does_the_engines_live_work_so_it_is_a_floor_not_a_stand_in(generated_run):
+    dag, backends, trace, engine_steps = generated_run
     least, changes = engine_bench.least_live_run(dag, backends)
-    engine_steps = [s for s in trace.steps if s.task_id is not None]
     assert [(kind, outcome) for kind, outcome, _, _ in least] == [(s.kind, s.outcome) for s in engine_steps]
     for (_, _, _, facts), step in zip(least, engine_steps):  # the same sources, hooks, projects and job ids
         assert facts == {name: step.raw_facts[name] for name in facts}
