@@ -100,27 +100,41 @@ def run_ended(trace: Trace, step: int) -> str | None:
 def describe(trace: Trace, step: int, numbered: bool = True, states: dict | None = None) -> str:
     """A sentence for screen readers: every node and its state (``numbered``: and the step, which
     the player's heading already says: without it, steps with the same states draw the same SVG)."""
-    states = states or node_states(trace, step)
-    parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in trace.lesson["flow"]]
-    ended = run_ended(trace, step)
-    end = f" Run ended: {ended}." if ended else ""
     at = f" at step {step} of {len(trace.steps)}" if numbered else ""
+    return _described(trace, states or node_states(trace, step), run_ended(trace, step), at)
+
+
+def _described(trace: Trace, states: dict, ended: str | None, at: str = "") -> str:
+    parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in trace.lesson["flow"]]
+    end = f" Run ended: {ended}." if ended else ""
     return f"Process flow{at}. " + "; ".join(parts) + "." + end
 
 
-def flow_svg(trace: Trace, step: int, states: dict | None = None) -> str:
+def flow_svg(trace: Trace, step: int, states: dict | None = None, drawn: dict | None = None) -> str:
     """The same flow as an inline SVG (a straight chain needs no layout engine).
 
     A straight chain needs no layout engine (graphviz took ~600 ms a step); ``states``: given
-    when already known (``every_node_state``).
+    when already known (``every_node_state``). ``drawn``: the pictures of this trace drawn so far,
+    by what the picture shows (every node's state, the current node, how the run ended): a run of
+    a thousand tasks shows a handful of pictures over its 4,002 steps, each drawn once.
     """
     states = states or node_states(trace, step)
     now = trace.step(step) if 0 < step <= len(trace.steps) else None
     current = now.flow_node if now is not None and now.kind != "dag_end" else None
     ended = run_ended(trace, step)
+    if drawn is None:
+        return _picture(trace, states, current, ended)
+    shows = (*states.items(), current, ended)
+    picture = drawn.get(shows)
+    if picture is None:
+        picture = drawn[shows] = _picture(trace, states, current, ended)
+    return picture
+
+
+def _picture(trace: Trace, states: dict, current: str | None, ended: str | None) -> str:
     box_w, box_h, gap, pad = 300, 34, 16, 6
     height = pad * 2 + len(trace.lesson["flow"]) * (box_h + gap) - gap + (box_h if ended else 0)
-    label = _attr(describe(trace, step, False, states))
+    label = _attr(_described(trace, states, ended))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {box_w + 2 * pad} {height}" '
         f'width="100%" style="max-width:{box_w + 2 * pad}px" aria-label="{label}">'

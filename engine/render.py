@@ -12,9 +12,10 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from functools import cache
 
 from engine import fidelity
-from engine.flow import STATES, flow_svg, mark, step_state
+from engine.flow import STATES, every_node_state, flow_svg, mark, step_state
 from engine.lessons import scenario
 from engine.trace import Trace
 from engine.views import (
@@ -25,7 +26,7 @@ from engine.views import (
     in_this_run,
     lesson_kind,
     log_lines,
-    notes_for,
+    notes_of,
     process_rows,
     tracker_columns,
     tracker_values,
@@ -84,7 +85,11 @@ def caption(text: str) -> str:
 
 def markers_html(markers) -> str:
     """The markers' sentences, in sight next to the words they mark (never in a collapsed section)."""
-    unique = sorted(dict.fromkeys(markers), key=lambda m: m.number)
+    return _markers_list(tuple(sorted(dict.fromkeys(markers), key=lambda m: m.number)))
+
+
+@cache  # markers are the lesson's (data/simplifications.yaml, read once): a run's 2,002 steps show a few lists
+def _markers_list(unique: tuple) -> str:
     if not unique:
         return ""
     items = "".join(f"<li><b>{m.symbol}</b> {esc(m.says)}<small>Source: {esc(m.source)}</small></li>" for m in unique)
@@ -107,9 +112,11 @@ def heading_html(trace: Trace, step: int) -> str:
     return f"<h3>{esc(heading_text(trace, step))}</h3>"
 
 
-def flow_html(trace: Trace, step: int, states: list[dict] | None = None) -> str:
-    """The flow's SVG (``states``: ``flow.every_node_state``, when drawing every step)."""
-    return flow_svg(trace, step, states[step] if states else None)
+def flow_drawer(trace: Trace):
+    """``flow_html`` for any step of ``trace``: the nodes' states found in one pass over the run,
+    and each distinct picture drawn once (a run of 500 tasks shows nine pictures in 2,002 steps)."""
+    states, drawn = every_node_state(trace), {}
+    return lambda t, step: flow_svg(t, step, states[step], drawn)
 
 
 def flow_legend_html(trace: Trace) -> str:
@@ -179,7 +186,13 @@ def step_markers_html(trace: Trace, step: int, held: list[tuple] | None = None) 
 
 def notes_html(trace: Trace, step: int) -> str:
     """ "In real Airflow 3": closed until opened; the player keeps it open across steps."""
-    notes = notes_for(trace.step(step))
+    s = trace.step(step)
+    return _notes(s.kind, s.fact("provider"))
+
+
+@cache  # the notes are data/airflow_notes.yaml's (read once), chosen by the step's kind and provider
+def _notes(kind: str, provider: str | None) -> str:
+    notes = notes_of(kind, provider)
     if not notes:
         return ""
     items = "".join(

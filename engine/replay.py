@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable
 
 from engine import render
-from engine.flow import every_node_state
 from engine.trace import Trace
 
 VERSION = 1
@@ -51,11 +50,11 @@ def _step_block(name: str, trace: Trace, draw: Callable[[Trace, int], str], cap:
 
 def walkthrough(trace: Trace, prefix: str = "") -> list:
     """The home page's views: the flow beside the step card, narration, markers, notes, variables, log."""
-    held, states, logged = render.variable_markers(trace), every_node_state(trace), render.logs(trace)
+    held, logged = render.variable_markers(trace), render.logs(trace)
     return [
         [
             [
-                _step_block(prefix + "flow", trace, lambda t, s: render.flow_html(t, s, states)),
+                _step_block(prefix + "flow", trace, render.flow_drawer(trace)),
                 Block(prefix + "legend", "static", render.flow_legend_html(trace)),
             ],
             [
@@ -79,7 +78,7 @@ def page_layout(page: str, trace: Trace, lesson_trace: Trace | None = None, **op
     if page == "process_flow":
         return [
             heading,
-            _step_block("flow", trace, render.flow_html),
+            _step_block("flow", trace, render.flow_drawer(trace)),
             Block("legend", "static", render.flow_legend_html(trace)),
             _step_block("card", trace, render.card_html),
         ]
@@ -101,12 +100,12 @@ def page_layout(page: str, trace: Trace, lesson_trace: Trace | None = None, **op
             [
                 Block("lesson_title", "static", "<h3>The lesson</h3>"),
                 _step_block("lesson_card", lesson_trace, render.card_html, lesson_steps),
-                _step_block("lesson_flow", lesson_trace, render.flow_html, lesson_steps),
+                _step_block("lesson_flow", lesson_trace, render.flow_drawer(lesson_trace), lesson_steps),
             ],
             [
                 Block("run_title", "static", f"<h3>{render.esc(options.get('title', ''))}</h3>"),
                 _step_block("card", trace, render.card_html),
-                _step_block("flow", trace, render.flow_html),
+                _step_block("flow", trace, render.flow_drawer(trace)),
             ],
         ]
         return [

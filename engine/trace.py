@@ -138,7 +138,8 @@ class Step:
         """The lesson's words for this step with each of the run's values (secrets masked) passed
         through ``escape`` first: a page that draws markup escapes the values, never the lesson."""
         template = self.templates(self.kind, self.outcome, field_name, self.fact("source"))
-        values = {k: escape(self.redactor(v)) if isinstance(v, str) else v for k, v in self.raw_facts.items()}
+        masked = self.facts  # masked once per step, for all its columns
+        values = masked if escape is str else {k: escape(v) if isinstance(v, str) else v for k, v in masked.items()}
         return self.redactor(template.format_map(values))
 
     action = _Words("action")  # the process table's columns, and the walkthrough's narration

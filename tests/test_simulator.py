@@ -303,6 +303,30 @@ def test_the_flow_marks_only_the_failure_and_what_it_stopped():
     assert "Run ended" not in flow_svg(missing, len(missing.steps) - 1)
 
 
+MIXED_DAG = """from airflow import DAG
+with DAG('mixed') as dag:
+    BigQueryInsertJobOperator(task_id='a', configuration={}, gcp_conn_id='my_gcp_conn')
+    BigQueryInsertJobOperator(task_id='b', configuration={}, gcp_conn_id='not_defined_anywhere')
+    BigQueryInsertJobOperator(task_id='c', configuration={}, gcp_conn_id='my_gcp_conn')
+"""
+
+
+@pytest.mark.parametrize("scenario_id,source", [*((s, None) for s in scenarios()), ("lesson", MIXED_DAG)])
+def test_the_flow_drawn_for_every_step_at_once_is_each_steps_own_picture(scenario_id, source):
+    """The player's flow reuses a picture wherever the nodes, the current node and the run's end
+    are the same: at no step may that show another step's picture (a failure in the middle of a
+    run, the close after it, the run's end)."""
+    from engine.render import flow_drawer
+
+    trace = reference_trace(scenario_id, source)
+    draw = flow_drawer(trace)
+    drawn = [draw(trace, n) for n in range(1, len(trace.steps) + 1)]
+    assert drawn == [flow_svg(trace, n) for n in range(1, len(trace.steps) + 1)]
+    if source:  # task b fails at step 6; a and c succeed around it
+        assert [s.outcome for s in trace.steps][5] == "failed" and "✗ Airflow Retrieves" in drawn[5]
+        assert drawn[3] != drawn[9] and "Run ended: DAG run failed" in drawn[-1]
+
+
 def test_tracker_column_for_each_step(lesson_trace):
     assert [column_for_step(lesson_trace, n) for n in range(7)] == [
         "Start",
