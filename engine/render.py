@@ -362,15 +362,23 @@ def tracker(trace: Trace, lesson_trace: Trace | None, every_step: bool) -> dict:
     differs = changed_tracker_cells(trace, lesson_trace, every_step) if lesson_trace and comparable(trace) else {}
     labels = [label for label, _ in columns]
     index_of = dict(columns)
+    same = trace.lesson["unchanged"]
     rows, used = [], []
     for variable, row in values.items():
         cells = [str(variable)]
         for label in labels:
-            flags = ("◆ " if label in changed[variable] else "") + ("≠ " if label in differs.get(variable, ()) else "")
-            state = trace.value(variable, index_of[label]).state
-            marks = () if row[label] == trace.lesson["unchanged"] else fidelity.at(f"variables.{variable.name}.{state}")
+            differs_here = label in differs.get(variable, ())
+            flags = ("◆ " if label in changed[variable] else "") + ("≠ " if differs_here else "")
+            value = trace.value(variable, index_of[label])
+            words = row[label]
+            if words == same:
+                marks = ()
+                if differs_here:  # "≠ Same" would hide what differs from the lesson here: say it
+                    words = f"{same} ({value.text})"
+            else:
+                marks = fidelity.at(f"variables.{variable.name}.{value.state}")
             used.extend(marks)
-            cells.append(flags + sym(row[label], marks))
+            cells.append(flags + sym(words, marks))
         rows.append(cells)
     legend = "▶ the column for the current step · ◆ the value changed since the previous column"
     col, shown = [], 0  # per step, the last column at or before it (views.column_for_step, in one pass)

@@ -155,6 +155,20 @@ def test_changed_steps_are_marked_against_the_lesson():
     assert cells["task_status"] == {"After Step 5", "Final"} and cells["session"] == set()
 
 
+def test_a_tracker_cell_that_differs_from_the_lesson_says_its_value_not_only_same():
+    """The tracker writes "Same" for a value unchanged since the column before, as the lesson does;
+    where that value differs from the lesson's, "≠ Same" alone would not say what it is."""
+    from engine.render import tracker
+
+    lesson_trace = reference_trace("lesson")
+    for scenario_id, column in (("job_fails", "Final"), ("missing_conn_id", "After Step 3")):
+        table = tracker(reference_trace(scenario_id), lesson_trace, False)
+        row = next(r for r in table["rows"] if r[0] == "task_status")
+        assert row[1 + table["labels"].index(column)] == "≠ Same (Failed)", scenario_id
+    same_as_lesson = tracker(reference_trace("aws_s3"), lesson_trace, False)
+    assert "Same" in [cell for row in same_as_lesson["rows"] for cell in row]  # unchanged, and as in the lesson
+
+
 def test_real_airflow_notes_come_with_their_source():
     trace = reference_trace("aws_s3")
     notes = notes_for(trace.step(2))
