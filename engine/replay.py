@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable
 
 from engine import render
@@ -27,6 +28,12 @@ from engine.trace import Trace
 VERSION = 1
 MAX_STEPS = 5_000  # a larger run (a DAG of thousands of tasks) is stepped by the server instead
 MAX_BYTES = 8_000_000  # a payload larger than this is too: it would take seconds to send
+# A payload larger than this is sent deflated; the player unpacks it with the browser's
+# DecompressionStream. A 500-task DAG's 2.3 MB becomes ~0.14 MB: a class on a school network waits
+# for every byte, and Chromium hands a WebSocket message to the page in chunks, each taking its
+# turn on the page's main thread (BENCHMARKS.md). The lesson's pages (up to ~40 kB) are sent as
+# they are and laid out at once.
+PACK_ABOVE = 256_000
 
 STRUCTURED = {
     "table": render.process_table_at,
@@ -185,6 +192,11 @@ def payload(layout: list, total: int) -> dict:
             slots[block.name] = {"kind": block.kind, "value": block.value}
     skeleton = _assemble(layout, lambda b: b.value if b.kind == "static" else "")
     return {"v": VERSION, "total": total, "layout": skeleton, "frags": frags, "slots": slots}
+
+
+def pack(run: bytes) -> bytes | None:
+    """``run`` (``encode``'s UTF-8) deflated, as the player is sent it, when larger than ``PACK_ABOVE``."""
+    return zlib.compress(run, 6) if len(run) > PACK_ABOVE else None
 
 
 def encode(data: dict) -> str:

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import zlib
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
@@ -188,10 +189,11 @@ def open_app(page: str | None = None, **params) -> AppTest:
 
 def player_data(at: AppTest) -> dict | None:
     """What the page sent its step player (lab_ui/stepping.py): the step, nonce and the run."""
-    for element in at.get("bidi_component"):  # bytes: a line of JSON, then the run's JSON
+    for element in at.get("bidi_component"):  # bytes: a line of JSON, then the run's JSON (deflated if large)
         head, newline, run = element.proto.bytes.partition(b"\n")
         assert newline, "the player was sent no run"
-        return {**json.loads(head), "run": json.loads(run)}
+        fields = json.loads(head)
+        return {**fields, "run": json.loads(zlib.decompress(run) if fields["packed"] else run)}
     return None
 
 

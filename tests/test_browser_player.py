@@ -179,6 +179,30 @@ def test_a_long_table_steps_without_moving_a_row_and_is_found_off_the_screen(pag
     assert page.evaluate(CELL_BOXES) == before
 
 
+def test_a_large_run_crosses_the_network_deflated_and_steps_as_before(page, lab_server):
+    """A 150-task DAG's run is ~0.75 MB of JSON: it is sent deflated (a class on a school network
+    waits for every byte), so the largest WebSocket message the browser receives is a fraction of
+    it; the page then opens at the linked step and steps as any other."""
+    from engine import replay
+    from engine.dag import pack_source
+    from engine.quiz import reference_trace
+    from tests.helpers import generated_dag
+
+    source = generated_dag(150, 1).replace("conn_0", "my_gcp_conn")
+    trace = reference_trace("lesson", source)
+    json_bytes = len(replay.encode(replay.payload(replay.page_layout("your_dag", trace, None), len(trace.steps))))
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    frames = []  # base64 of binary frames: 4/3 of their bytes
+    cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(len(e["response"]["payloadData"]) * 3 // 4))
+    open_page(page, f"{lab_server.url}/your_dag?step=300&dag={pack_source(source)}")
+    step_heading(page, 300, 602).wait_for()
+    assert json_bytes > 600_000 and max(frames) < json_bytes / 4, (max(frames), json_bytes)
+    page.keyboard.press("End")
+    step_heading(page, 602, 602).wait_for()
+    assert "Run ended: DAG run successful" in page.locator(".lab-player svg").first.get_attribute("aria-label")
+
+
 def test_a_deep_link_into_a_learners_dag_opens_past_the_lessons_six_steps(page, lab_server):
     """The learner's DAG is longer than the lesson: ?step=500 opens step 500 of its 602 (it was
     clamped to the lesson's 6), a toggle's full rerun keeps it in the URL, Back returns to it, and a

@@ -9,6 +9,8 @@ hard: listeners bound once, the nonce, the debounced report, links, keys, predic
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 
 from engine import replay
@@ -329,3 +331,62 @@ def test_the_player_and_python_skip_the_same_long_tables_off_the_screen(harness,
     )
     assert drawn == wanted
     assert ("long" in drawn.split()) == (rows > LONG_TABLE)
+
+
+FRESH_HOST = """() => { const old = document.getElementById('host'); if (old.__labPlayer) old.__labPlayer.destroy();
+  const fresh = document.createElement('div'); fresh.id = 'host'; old.replaceWith(fresh); }"""
+AT_STEP = "(n) => document.querySelector('#host .lab-heading').textContent.includes(`Step ${n} of 6`)"
+MOUNT_BYTES = """(list) => { window.calls.length = 0; for (const d of list) window.labModule.default({
+  data: Uint8Array.from(d), parentElement: document.getElementById('host'),
+  setStateValue: (k, v) => window.calls.push(['state', k, v]),
+  setTriggerValue: (k, v) => window.calls.push(['trigger', k, v]),
+}); }"""
+
+
+def packed(run: dict, digest: str, step: int = 1, nonce: int = 1, **extra) -> list[int]:
+    """What Python sends for a large run: the run deflated, named by its digest (lab_ui.stepping)."""
+    fields = {"page": "walkthrough", "step": step, "nonce": nonce, "scenario": "lesson", **extra}
+    return list(player_bytes({**fields, "packed": True, "digest": digest}, zlib.compress(replay.encode(run).encode())))
+
+
+def test_a_packed_run_is_unpacked_and_drawn_as_the_run_sent_plain(harness):
+    """A large run comes deflated and is unpacked by the browser (DecompressionStream): every step
+    draws what the same run sent as plain JSON draws."""
+    trace = reference_trace("job_fails")
+    run = replay.payload(replay.page_layout("your_dag", trace, None), len(trace.steps))
+    harness.evaluate(FRESH_HOST)
+    harness.evaluate(MOUNT_BYTES, [packed(run, "job-1", step=3, nonce=200)])
+    harness.wait_for_function(AT_STEP, arg=3)
+    for step in range(1, 7):
+        harness.evaluate(SLIDE, step)
+        drawn = harness.evaluate("() => window.playerSignature()")
+        assert drawn == harness.evaluate("(h) => window.pythonSignature(h)", replay.html_at(run, step)), step
+
+
+def test_data_sent_while_a_run_is_unpacked_is_what_the_player_shows(harness):
+    """Unpacking takes a moment: data Python sends meanwhile (a rerun that moved the step, another
+    run) must not be lost to the run that was being unpacked, nor overwritten when it is done."""
+    lesson = lesson_run()
+    harness.evaluate(FRESH_HOST)
+    # the same run twice before it is unpacked: the second data (Python moved the step) wins
+    harness.evaluate(
+        MOUNT_BYTES, [packed(lesson, "lesson-1", step=2, nonce=300), packed(lesson, "lesson-1", step=5, nonce=301)]
+    )
+    harness.wait_for_function("() => document.querySelector('#host .lab-heading').textContent.includes('Step 5 of 6')")
+    # a packed run, then at once a plain one (another page): the plain one stays once the first is unpacked
+    job = reference_trace("job_fails")
+    other = replay.payload(replay.page_layout("process_table", job, job), len(job.steps))
+    plain = list(
+        player_bytes(
+            {"page": "process_table", "step": 4, "nonce": 302, "scenario": "job_fails"}, replay.encode(other).encode()
+        )
+    )
+    harness.evaluate(MOUNT_BYTES, [packed(lesson, "lesson-2", step=1, nonce=302), plain])
+    harness.wait_for_timeout(300)  # long enough for the packed run to be unpacked
+    assert heading(harness).startswith("Step 4 of 6")
+    assert harness.evaluate("() => window.playerSignature()") == harness.evaluate(
+        "(h) => window.pythonSignature(h)", replay.html_at(other, 4)
+    )
+    harness.focus("#box")
+    harness.keyboard.press("ArrowRight")
+    assert heading(harness).startswith("Step 5 of 6")

@@ -56,6 +56,20 @@ def test_the_payload_grows_with_what_changes_not_with_steps_times_views():
     assert sizes[100] < 12 * sizes[10]  # 10× the tasks: about 10× the payload, not 100×
 
 
+def test_a_large_payload_is_sent_deflated_and_the_lessons_as_it_is():
+    """What crosses the network: the lesson's pages as their JSON (laid out at once), a learner's
+    100-task DAG deflated to a fraction of it, the same JSON once unpacked."""
+    import zlib
+
+    lesson = reference_trace("lesson")
+    for page in PAGES:
+        assert replay.pack(replay.encode(replay.payload(layout(page, lesson), 6)).encode()) is None, page
+    trace = reference_trace("lesson", generated_dag(100, 1).replace("conn_0", "my_gcp_conn"))
+    run = replay.encode(replay.payload(replay.page_layout("your_dag", trace, None), len(trace.steps))).encode()
+    packed = replay.pack(run)
+    assert packed is not None and len(packed) * 8 < len(run) and zlib.decompress(packed) == run
+
+
 def test_run_lengths_give_each_steps_fragment():
     runs = [4, 2, 7, 1, 4, 3]  # steps 1–2 show 4, step 3 shows 7, steps 4–6 show 4
     assert [replay.frag_at(runs, n) for n in range(1, 7)] == [4, 4, 7, 4, 4, 4]

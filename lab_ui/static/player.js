@@ -115,6 +115,10 @@ export class Player {
     this.step = 0;
     this.nonce = null;
     this.runText = null;
+    this.runDigest = null; // the packed run laid out, by its digest
+    this.inflating = null; // the packed run being unpacked
+    this.latest = null; // the newest data from Python
+    this.destroyed = false;
     this.seq = 0;
     this.timer = null;
     this.pending = false;
@@ -149,6 +153,7 @@ export class Player {
   }
 
   destroy() {
+    this.destroyed = true;
     this.flush();
     this.doc.removeEventListener("pointerdown", this.onPress, true);
     this.doc.removeEventListener("keydown", this.onKey);
@@ -157,15 +162,46 @@ export class Player {
     this.win.clearTimeout(this.timer);
   }
 
-  /** New data from Python: a new run is laid out; the step followed only when Python moved it. */
+  /** New data from Python: a new run is laid out; the step followed only when Python moved it. A
+   * large run comes deflated (``data.packed``, named by ``data.digest``): it is inflated once, off
+   * the main thread, and the newest data received meanwhile is applied when it is laid out. */
   receive(data) {
-    let rebuilt = false;
-    if (data.run !== this.runText) {
-      this.runText = data.run;
-      this.run = JSON.parse(data.run);
-      this.layout();
-      rebuilt = true;
+    this.latest = data;
+    if (data.packed) {
+      if (data.digest === this.runDigest) return this.apply(data, false);
+      if (this.inflating === data.digest) return;
+      const digest = (this.inflating = data.digest);
+      inflate(data.packed).then(
+        (text) => {
+          if (this.destroyed || this.inflating !== digest) return; // a newer run came meanwhile
+          this.inflating = null;
+          this.setRun(text, digest);
+          this.apply(this.latest, true);
+        },
+        () => {
+          if (this.destroyed || this.inflating !== digest) return;
+          this.inflating = null;
+          this.views.textContent =
+            "This browser cannot unpack the run (it needs DecompressionStream: Chrome 80, Firefox 113, " +
+            "Safari 16.4 or newer).";
+        },
+      );
+      return;
     }
+    this.inflating = null;
+    const rebuilt = data.run !== this.runText;
+    if (rebuilt) this.setRun(data.run, null);
+    this.apply(data, rebuilt);
+  }
+
+  setRun(text, digest) {
+    this.runText = digest === null ? text : null;
+    this.runDigest = digest;
+    this.run = JSON.parse(text);
+    this.layout();
+  }
+
+  apply(data, rebuilt) {
     this.scenario = data.scenario;
     this.root.dataset.page = data.page || "";
     this.predicting = !!data.predicting;
@@ -247,6 +283,7 @@ export class Player {
   }
 
   go(n, byUser, force = false) {
+    if (!this.run) return; // a large run still being unpacked
     n = Math.min(Math.max(1, Math.trunc(Number(n)) || 1), this.total);
     if (n === this.step && !force) return;
     const before = this.step;
@@ -389,7 +426,7 @@ export class Player {
 
   /** A link that carries a step (the sidebar's, "compare it"…) opens at the step shown here. */
   onLink(e) {
-    if (!this.root.isConnected || e.defaultPrevented || e.button !== 0) return;
+    if (!this.root.isConnected || !this.run || e.defaultPrevented || e.button !== 0) return;
     if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const a = e.target && e.target.closest ? e.target.closest("a[href]") : null;
     if (!a || this.root.contains(a)) return;
@@ -410,11 +447,22 @@ export class Player {
 }
 
 /** What Python sent (lab_ui/stepping.py ``player_bytes``): bytes, a line of JSON (the page, the step,
- * the nonce...) and the run's JSON text after it. */
+ * the nonce...) and the run's JSON text after it, or (``packed`` in that line) the run deflated. */
 export function readData(data) {
-  const text = new TextDecoder().decode(data);
-  const cut = text.indexOf("\n");
-  return { ...JSON.parse(text.slice(0, cut)), run: text.slice(cut + 1) };
+  const bytes = ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
+  const cut = bytes.indexOf(10); // "\n"
+  const head = JSON.parse(new TextDecoder().decode(bytes.subarray(0, cut)));
+  const body = bytes.subarray(cut + 1);
+  return head.packed ? { ...head, packed: body } : { ...head, run: new TextDecoder().decode(body) };
+}
+
+/** zlib-deflated bytes (Python's ``zlib.compress``) as text, unpacked by the browser's own stream. */
+export function inflate(bytes) {
+  return Promise.resolve().then(() =>
+    new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).text(),
+  );
 }
 
 export default function (component) {
