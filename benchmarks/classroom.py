@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import socket
 import statistics
@@ -40,6 +41,7 @@ from websockets.asyncio.client import connect as websocket_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from engine.replay import read_sent  # noqa: E402
 
 
 class Learner:
@@ -115,7 +117,8 @@ class Learner:
                 if which == "markdown":
                     self.texts.append(element.markdown.body)
                 if which == "bidi_component":  # the step player: the whole run it was sent
-                    self.texts.append(element.bidi_component.bytes.decode())
+                    fields, run = read_sent(element.bidi_component.bytes)
+                    self.texts.append(json.dumps(fields) + "\n" + run.decode())
                 if which == "page_link":  # the sidebar's links carry the step the server holds
                     self.texts.append(f"link:{element.page_link.page}?{element.page_link.query_string}")
             elif kind == "script_finished":

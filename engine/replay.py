@@ -199,6 +199,17 @@ def pack(run: bytes) -> bytes | None:
     return zlib.compress(run, 6) if len(run) > PACK_ABOVE else None
 
 
+def read_sent(data: bytes) -> tuple[dict, bytes]:
+    """What the player is sent (``lab_ui.stepping.player_bytes``), read as ``player.js`` reads it:
+    its line of JSON (the page, the step, the nonce...) and the run's JSON, unpacked if deflated.
+    For what speaks the browser's side without one (tests, the classroom benchmark)."""
+    head, newline, run = data.partition(b"\n")
+    if not newline:
+        raise ValueError("the player was sent no run")
+    fields = json.loads(head)
+    return fields, zlib.decompress(run) if fields.get("packed") else run
+
+
 def encode(data: dict) -> str:
     """The payload as the JSON text the browser parses once (compact, non-ASCII kept)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

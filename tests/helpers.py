@@ -16,7 +16,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import zlib
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
@@ -190,10 +189,8 @@ def open_app(page: str | None = None, **params) -> AppTest:
 def player_data(at: AppTest) -> dict | None:
     """What the page sent its step player (lab_ui/stepping.py): the step, nonce and the run."""
     for element in at.get("bidi_component"):  # bytes: a line of JSON, then the run's JSON (deflated if large)
-        head, newline, run = element.proto.bytes.partition(b"\n")
-        assert newline, "the player was sent no run"
-        fields = json.loads(head)
-        return {**fields, "run": json.loads(zlib.decompress(run) if fields["packed"] else run)}
+        fields, run = replay.read_sent(element.proto.bytes)
+        return {**fields, "run": json.loads(run)}
     return None
 
 
