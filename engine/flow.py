@@ -97,14 +97,15 @@ def run_ended(trace: Trace, step: int) -> str | None:
     return trace.steps[-1].result if step >= len(trace.steps) else None
 
 
-def describe(trace: Trace, step: int, numbered: bool = True, states: dict | None = None) -> str:
-    """A sentence for screen readers: every node and its state (``numbered``: and the step, which
-    the player's heading already says: without it, steps with the same states draw the same SVG)."""
-    at = f" at step {step} of {len(trace.steps)}" if numbered else ""
-    return _described(trace, states or node_states(trace, step), run_ended(trace, step), at)
+def describe(trace: Trace, step: int) -> str:
+    """A sentence for screen readers: the step, and every node and its state."""
+    at = f" at step {step} of {len(trace.steps)}"
+    return _described(trace, node_states(trace, step), run_ended(trace, step), at)
 
 
 def _described(trace: Trace, states: dict, ended: str | None, at: str = "") -> str:
+    """The sentence without the step (``at``): the SVG's label, which the player's heading already
+    numbers, so that steps with the same states draw the same picture."""
     parts = [f"{n['label']}: {STATES[states[n['id']]][3]}" for n in trace.lesson["flow"]]
     end = f" Run ended: {ended}." if ended else ""
     return f"Process flow{at}. " + "; ".join(parts) + "." + end

@@ -113,7 +113,7 @@ def heading_html(trace: Trace, step: int) -> str:
 
 
 def flow_drawer(trace: Trace):
-    """``flow_html`` for any step of ``trace``: the nodes' states found in one pass over the run,
+    """``draw(trace, step)``, the flow's SVG at any step: the nodes' states found in one pass over the run,
     and each distinct picture drawn once (a run of 500 tasks shows nine pictures in 2,002 steps)."""
     states, drawn = every_node_state(trace), {}
     return lambda t, step: flow_svg(t, step, states[step], drawn)

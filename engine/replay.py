@@ -17,6 +17,7 @@ server with it (``views_html``). Pure Python: tests build and read payloads with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zlib
@@ -192,6 +193,11 @@ def payload(layout: list, total: int) -> dict:
             slots[block.name] = {"kind": block.kind, "value": block.value}
     skeleton = _assemble(layout, lambda b: b.value if b.kind == "static" else "")
     return {"v": VERSION, "total": total, "layout": skeleton, "frags": frags, "slots": slots}
+
+
+def digest(run: bytes) -> str:
+    """The name a run is sent under (``encode``'s UTF-8): the player lays out a new name anew."""
+    return hashlib.sha256(run).hexdigest()[:16]
 
 
 def pack(run: bytes) -> bytes | None:

@@ -225,11 +225,6 @@ def marked_words(trace: Trace, every_step: bool = False) -> list[tuple[str, str,
     return found
 
 
-def notes_for(step: Step) -> list[dict]:
-    """The "in real Airflow 3" notes for a step: the general ones and its provider's."""
-    return notes_of(step.kind, step.fact("provider"))  # the run's value: a provider's name is no secret
-
-
 def notes_of(kind: str, provider: str | None) -> list[dict]:
-    """The notes on a kind of step, the general ones and those of ``provider``."""
+    """The "in real Airflow 3" notes on a kind of step: the general ones and ``provider``'s."""
     return [n for n in airflow_notes().get(kind, []) if n.get("provider") in (None, provider)]

@@ -85,7 +85,8 @@ SLIDE = (  # the slider moved to step n
 
 def mount(page, run: dict, step: int = 1, nonce: int = 1, **extra):
     fields = {"page": "walkthrough", "step": step, "nonce": nonce, "scenario": "lesson", **extra}
-    data = player_bytes(fields, replay.encode(run).encode())
+    text = replay.encode(run).encode()
+    data = player_bytes({**fields, "digest": replay.digest(text)}, text)
     page.evaluate("(d) => { window.calls.length = 0; window.mount(d); }", data.decode())
 
 
@@ -376,11 +377,9 @@ def test_data_sent_while_a_run_is_unpacked_is_what_the_player_shows(harness):
     # a packed run, then at once a plain one (another page): the plain one stays once the first is unpacked
     job = reference_trace("job_fails")
     other = replay.payload(replay.page_layout("process_table", job, job), len(job.steps))
-    plain = list(
-        player_bytes(
-            {"page": "process_table", "step": 4, "nonce": 302, "scenario": "job_fails"}, replay.encode(other).encode()
-        )
-    )
+    text = replay.encode(other).encode()
+    fields = {"page": "process_table", "step": 4, "nonce": 302, "scenario": "job_fails", "digest": replay.digest(text)}
+    plain = list(player_bytes(fields, text))
     harness.evaluate(MOUNT_BYTES, [packed(lesson, "lesson-2", step=1, nonce=302), plain])
     harness.wait_for_timeout(300)  # long enough for the packed run to be unpacked
     assert heading(harness).startswith("Step 4 of 6")

@@ -11,7 +11,7 @@ from engine.connection import Connection
 from engine.lessons import DATA_DIR, scenario, scenarios
 from engine.quiz import reference_trace
 from engine.simulator import run_scenario
-from engine.views import changed_steps, changed_tracker_cells, notes_for
+from engine.views import changed_steps, changed_tracker_cells, notes_of
 from tests.helpers import engine_cli, open_app, rendered, said, step, tables, texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +171,8 @@ def test_a_tracker_cell_that_differs_from_the_lesson_says_its_value_not_only_sam
 
 def test_real_airflow_notes_come_with_their_source():
     trace = reference_trace("aws_s3")
-    notes = notes_for(trace.step(2))
+    step = trace.step(2)
+    notes = notes_of(step.kind, step.fact("provider"))
     assert any("switching to empty" in n["text"] for n in notes)
     assert all(n["package"].startswith("apache-airflow") and n["quote"] for n in notes)
 

@@ -114,8 +114,7 @@ export class Player {
     root = this.root;
     this.step = 0;
     this.nonce = null;
-    this.runText = null;
-    this.runDigest = null; // the packed run laid out, by its digest
+    this.runDigest = null; // the run laid out, by the digest Python names it with
     this.inflating = null; // the packed run being unpacked
     this.latest = null; // the newest data from Python
     this.destroyed = false;
@@ -162,13 +161,16 @@ export class Player {
     this.win.clearTimeout(this.timer);
   }
 
-  /** New data from Python: a new run is laid out; the step followed only when Python moved it. A
-   * large run comes deflated (``data.packed``, named by ``data.digest``): it is inflated once, off
-   * the main thread, and the newest data received meanwhile is applied when it is laid out. */
+  /** New data from Python: a new run (a new ``data.digest``) is laid out; the step followed only
+   * when Python moved it. A large run comes deflated (``data.packed``): it is inflated once, off the
+   * main thread, and the newest data received meanwhile is applied when it is laid out. */
   receive(data) {
     this.latest = data;
+    if (data.digest === this.runDigest) {
+      this.inflating = null; // Python's newest data names the run laid out: an unpacking one is dropped
+      return this.apply(data, false);
+    }
     if (data.packed) {
-      if (data.digest === this.runDigest) return this.apply(data, false);
       if (this.inflating === data.digest) return;
       const digest = (this.inflating = data.digest);
       inflate(data.packed).then(
@@ -189,13 +191,11 @@ export class Player {
       return;
     }
     this.inflating = null;
-    const rebuilt = data.run !== this.runText;
-    if (rebuilt) this.setRun(data.run, null);
-    this.apply(data, rebuilt);
+    this.setRun(data.run, data.digest);
+    this.apply(data, true);
   }
 
   setRun(text, digest) {
-    this.runText = digest === null ? text : null;
     this.runDigest = digest;
     this.run = JSON.parse(text);
     this.layout();
