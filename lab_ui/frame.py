@@ -43,6 +43,9 @@ PAGES = [
     ("pages/your_dag.py", "Your DAG", "✍️"),
     ("pages/teacher.py", "Teacher's view", "🧑‍🏫"),
 ]
+# The home page's own name: every other page is at /<file name>, so /walkthrough?step=3 (a learner
+# who guesses the address, a link written by hand) opens it too, not Streamlit's "Page not found".
+HOME_NAME = Path(PAGES[0][0]).stem
 # Pages that show a run of their own (the learner's DAG, read from ?dag=), not the scenario's: a
 # step in their URL is settled against that run, by their player, not against the lesson's.
 OWN_RUN = {"your_dag"}
@@ -68,6 +71,7 @@ def _settle_heap() -> int:
 
 
 PAGE_OBJECTS = "lab_pages"
+HOME_ALIAS = "lab_home_alias"
 
 
 def pages() -> list:
@@ -79,9 +83,23 @@ def pages() -> list:
     made = ss.get(PAGE_OBJECTS)
     if made is None:
         made = ss[PAGE_OBJECTS] = [
-            st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)
+            # The home page's hidden path is not HOME_NAME (Streamlit tells pages apart by it): that
+            # is the alias's, below.
+            st.Page(path, title=title, icon=icon, default=i == 0, url_path="home" if i == 0 else None)
+            for i, (path, title, icon) in enumerate(PAGES)
         ]
     return made
+
+
+def _home_alias():
+    """The home page again at /walkthrough, hidden from the page list. Not a redirect: Streamlit's
+    ``switch_page`` pushes a history entry, and Back would return to /walkthrough and be sent on again."""
+    ss = st.session_state
+    alias = ss.get(HOME_ALIAS)
+    if alias is None:
+        path, title, icon = PAGES[0]
+        alias = ss[HOME_ALIAS] = st.Page(path, title=title, icon=icon, url_path=HOME_NAME, visibility="hidden")
+    return alias
 
 
 _PAGE_INDEX = {path: i for i, (path, _, _) in enumerate(PAGES)}
@@ -128,7 +146,7 @@ def require() -> None:
 
 def _run() -> None:
     page_list = pages()
-    page = st.navigation(page_list, position="hidden")
+    page = st.navigation([*page_list, _home_alias()], position="hidden")
     st.set_page_config(page_title=f"{page.title} · Airflow connections lab", page_icon=page.icon, layout="wide")
     _sockets_set_for_small_messages()
     st.markdown(CSS, unsafe_allow_html=True)

@@ -264,6 +264,36 @@ def test_a_deep_link_is_the_first_request_of_a_fresh_server(page, tmp_path, path
         server.stop()
 
 
+def test_the_home_page_opens_by_its_own_name_and_steps_and_goes_back_there(page, tmp_path):
+    """Every page is at /<its name> but the walkthrough, at /: a learner who types /walkthrough (the
+    first request of a fresh server here) gets the walkthrough at that step, not "Page not found",
+    and it steps, keeps its address, and Back returns to it."""
+    from tests.helpers import ROOT, Server
+
+    server = Server(ROOT / "app.py", tmp_path / "home")
+    try:
+        open_page(page, f"{server.url}/walkthrough?step=3&scenario=job_fails")
+        page.get_by_role("heading", name="Step-by-step walkthrough").wait_for()
+        step_heading(page, 3).wait_for()
+        page.get_by_text("Keys:").click()
+        page.keyboard.press("ArrowRight")
+        step_heading(page, 4).wait_for()
+        wanted = r"/walkthrough\?step=4&scenario=job_fails$"
+        assert re.search(wanted, address(page, wanted))
+        page.wait_for_timeout(400)  # the step is reported
+        page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Process table").click()
+        page.get_by_role("heading", name=re.compile("Process table")).wait_for()
+        step_heading(page, 4).wait_for()
+        page.go_back()
+        page.get_by_role("heading", name="Step-by-step walkthrough").wait_for()
+        step_heading(page, 4).wait_for()
+        assert re.search(wanted, address(page, wanted))
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
 @pytest.mark.parametrize(
     "path, diagrams", [("?step=3", 1), ("compare?scenario=job_fails&step=5", 2), ("your_dag?step=3", 1)]
