@@ -38,6 +38,7 @@ SET_COOKIES = "lab_set_cookies"  # cookies for the frame to write in the browser
 COOKIE = "lab_sandbox"
 MEMBER_COOKIE = "lab_member"
 MEMBER_DAYS = 30
+STEP_RE = re.compile(r"[+-]?[0-9]{1,100}\Z", re.ASCII)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -53,10 +54,12 @@ def parse_step(raw: str | None, default: int = 1) -> tuple[int, str | None]:
     see ``settle``), and a notice when the raw value was not one."""
     if raw is None or raw == "":
         return default, None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
+    text = str(raw).strip()
+    # Digits 0-9 only: int() also takes "1_0" (10) and any script's digits ("٣" is 3), which no
+    # step link writes; and a number of thousands of digits is no step either.
+    if not STEP_RE.match(text):
         return default, f"“{quoted(raw)}” is not a step number; showing step {default}."
+    value = int(text)
     if value < 1:
         return 1, f"There is no step {quoted(value)}; showing step 1."
     return value, None

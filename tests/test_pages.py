@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from engine.lessons import lesson
 from engine.lessons import seed_connections as lesson_connections
 from lab_ui import server as lab
-from tests.helpers import ROOT, links, my_sandbox, open_app, player_data, said, step, tables, texts
+from tests.helpers import ROOT, links, my_sandbox, open_app, player_data, said, step, tables, texts, unescaped
 
 SEED_COLUMNS = ("Step", "Action", "Connection ID Used", "Airflow Internal State", "Result")
 
@@ -68,12 +68,22 @@ def test_a_deep_link_opens_that_step():
 
 @pytest.mark.parametrize(
     "raw, shown, words",
-    [("99", 6, "There is no step 99"), ("abc", 1, "not a step number"), ("0", 1, "There is no step 0")],
+    [
+        ("99", 6, "There is no step 99"),
+        ("abc", 1, "not a step number"),
+        ("0", 1, "There is no step 0"),
+        ("-2", 1, "There is no step -2"),
+        ("1_0", 1, "“1_0” is not a step number"),  # int() would read 10
+        ("٣", 1, "“٣” is not a step number"),  # int() would read 3 (Arabic-Indic digit)
+        ("3.0", 1, "“3.0” is not a step number"),
+        ("9" * 30, 6, "There is no step 999999999"),
+        ("9" * 5000, 1, "is not a step number"),
+    ],
 )
 def test_a_bad_step_in_the_url_shows_the_nearest_step_and_a_notice(raw, shown, words):
     at = open_app(step=raw)
     assert at.session_state["lab_player"].step == shown
-    assert words in at.warning[0].value
+    assert words in unescaped(at.warning[0].value)  # as the learner reads it (the notice is escaped markdown)
     assert at.query_params["step"] == str(shown)
 
 
