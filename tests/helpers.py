@@ -43,6 +43,24 @@ CHROMIUM_ARGS = [
 ]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
+_QUIET = """(ms) => new Promise((done) => {
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  let since = performance.now();
+  const look = () => {
+    const a = app();
+    if (!a || a.dataset.testScriptState !== "notRunning") since = performance.now();
+    if (performance.now() - since >= ms) done(true); else requestAnimationFrame(look);
+  };
+  look();
+})"""
+
+
+def quiet(page, ms: int = 500) -> None:
+    """Wait until the page's script has not run for ``ms``: a click that reruns the script (a keyed
+    tab) may not have started the rerun yet when ``READY`` is first seen, and text typed while it
+    runs can be lost when it ends (Streamlit's widgets, on a loaded machine)."""
+    page.evaluate(_QUIET, ms)
+
 
 def address(page, pattern: str, timeout: float = 2_000) -> str:
     """The page's address once it matches ``pattern`` (a regular expression, searched): the player

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from engine.dag import pack_source
-from tests.helpers import READY, Server, need_chromium
+from tests.helpers import READY, Server, need_chromium, quiet
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,6 +211,7 @@ def test_a_pasted_connection_with_markup_and_blank_lines_is_listed_as_text(page,
         page.goto(f"{server.url}/connections")
         page.wait_for_selector(READY, timeout=30_000)
         page.get_by_role("tab", name=re.compile("Import")).click()
+        quiet(page)  # the tab's rerun is over before anything is typed
         page.get_by_role("textbox", name="Connection Id").last.fill("md_conn")
         pasted = {
             "conn_type": "[t](https://evil.example/t)",
