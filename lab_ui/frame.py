@@ -158,7 +158,8 @@ def _run() -> None:
     if page.url_path not in OWN_RUN:  # else the page's player settles the step and writes the URL
         state.settle(cursor)
         state.write_url(cursor.step)
-    sidebar(cursor.step, page_list)
+    # At /walkthrough its link is the alias's, so that the sidebar marks it as the page shown.
+    sidebar(cursor.step, [page, *page_list[1:]] if page.url_path == HOME_NAME else page_list)
     st.title(f"{page.icon} {page.title}")
     notice = st.session_state.get(state.NOTICE)
     if notice:
