@@ -148,9 +148,11 @@ def test_the_player_follows_a_step_only_with_a_new_nonce(harness):
 
 
 def test_a_burst_of_keys_loses_no_press_and_is_reported_once_with_its_nonce(harness):
-    # The page's clock is Playwright's: 50 ms between presses is 50 ms for the debounce too, however
-    # slowly a loaded machine delivers the presses (on a real clock one gap of over 250 ms reported early).
-    harness.clock.install()
+    # The page's clock is Playwright's, paused: 50 ms between presses is 50 ms for the debounce too,
+    # however slowly a loaded machine delivers the presses (on a real clock one gap of over 250 ms
+    # reported early). Installed alone, the fake clock still runs in real time.
+    harness.clock.install(time=1_800_000_000_000)
+    harness.clock.pause_at(1_800_000_001_000)
     mount(harness, lesson_run(), step=1, nonce=20)
     harness.focus("#box")  # a toggle was clicked: its focus does not swallow the keys
     for _ in range(5):
