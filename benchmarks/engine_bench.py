@@ -9,7 +9,7 @@
    the cyclic garbage collector paused as the engine pauses it for a run (the same GC setting).
 3. The step player's payload (what a stepped page sends the browser once): the lesson's pages
    and the Your DAG page of a generated DAG, its size and the time to build it.
-4. Resolving a connection (decryption included) 1,000 times on SQLite, and on PostgreSQL when
+4. Resolving a connection (decryption included) 1,000 times (100 with --quick) on SQLite, and on PostgreSQL when
    its server binaries are installed. Baseline: the same row fetched 1,000 times with a raw
    DBAPI query (no ORM, no decryption).
 """
@@ -107,12 +107,13 @@ def main(argv=None) -> int:
                     f"| (linear: ×10) | ast.parse of the same DAGs: ×{b2 / b1:.1f} |"
                 )
         bench_payloads(store, [100] if args.quick else [100, 500, 1_000])
-        bench_store("SQLite", f"sqlite:///{tmp}/resolve.db")
+        resolves = 100 if args.quick else 1_000
+        bench_store("SQLite", f"sqlite:///{tmp}/resolve.db", resolves)
         pg = postgres_url()
         if pg is not None:
             url, stop = pg
             try:
-                bench_store("PostgreSQL", url)
+                bench_store("PostgreSQL", url, resolves)
             finally:
                 stop()
         else:
@@ -242,10 +243,9 @@ def bench_payloads(store, sizes: list[int]) -> None:
         )
 
 
-def bench_store(name: str, url: str) -> None:
+def bench_store(name: str, url: str, n: int) -> None:
     store = store_with(url, 1)
     backends = default_backends(store, {})
-    n = 1000
 
     def resolve_all():
         for _ in range(n):
@@ -264,10 +264,10 @@ def bench_store(name: str, url: str) -> None:
     base, _ = timed(raw_all, 3)
     raw.close()
     row(
-        f"store: resolve a connection ×1,000 ({name})",
+        f"store: resolve a connection ×{n:,} ({name})",
         t * 1e3,
         base * 1e3,
-        extra="decryption included; baseline: raw DBAPI SELECT ×1,000",
+        extra=f"decryption included; baseline: raw DBAPI SELECT ×{n:,}",
     )
     store.engine.dispose()
 

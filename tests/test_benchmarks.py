@@ -14,7 +14,7 @@ def test_engine_benchmark_prints_every_row(capsys):
     assert "| engine: one run of the lesson |" in out
     assert "| engine: 1,000 tasks over 10 connection(s), read and run |" in out
     assert "| player payload: Your DAG, 100 tasks (bytes) |" in out
-    assert "| store: resolve a connection ×1,000 (SQLite) |" in out
+    assert "| store: resolve a connection ×100 (SQLite) |" in out
 
 
 @pytest.mark.browser
