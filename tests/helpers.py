@@ -138,10 +138,11 @@ class Server:
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 
-    def said(self, tail: int = 4000) -> str:
-        """The end of what the server has logged, and its exit code if it has ended."""
+    def said(self, tail: int | None = 4000) -> str:
+        """The end of what the server has logged (``tail=None``: all of it), and its exit code if it
+        has ended."""
         ended = self.proc.poll()
-        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-tail:]
+        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-tail if tail else 0 :]
         return f"server {'exited with ' + str(ended) if ended is not None else 'running'}; its log ends:\n{text}"
 
 
