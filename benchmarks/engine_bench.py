@@ -9,9 +9,9 @@
    the cyclic garbage collector paused as the engine pauses it for a run (the same GC setting).
 3. The step player's payload (what a stepped page sends the browser once): the lesson's pages
    and the Your DAG page of a generated DAG, its size and the time to build it.
-4. Resolving a connection (decryption included) 1,000 times (100 with --quick) on SQLite, and on PostgreSQL when
-   its server binaries are installed. Baseline: the same row fetched 1,000 times with a raw
-   DBAPI query (no ORM, no decryption).
+4. Resolving a connection (decryption included) 1,000 times (100 with --quick) on SQLite, and on
+   PostgreSQL when its server binaries are installed. Baseline: the same row fetched as many times
+   with a raw DBAPI query (no ORM, no decryption).
 """
 
 from __future__ import annotations

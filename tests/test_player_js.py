@@ -83,17 +83,17 @@ SLIDE = (  # the slider moved to step n
 )
 
 
+# A press on a control outside the player (the page's checkbox): the player sends a pending report at once.
+PRESS_OUTSIDE = "document.getElementById('box').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}))"
+
+
 def mount(page, run: dict, step: int = 1, nonce: int = 1, **extra):
     fields = {"page": "walkthrough", "step": step, "nonce": nonce, "scenario": "lesson", **extra}
     text = replay.encode(run).encode()
     data = player_bytes({**fields, "digest": replay.digest(text)}, text)
     # A press outside the player sends a report the test before left pending (debounced) at once,
     # before this test counts reports: else, on a loaded machine, it arrived during the next test.
-    page.evaluate(
-        "(d) => { document.getElementById('box').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}));"
-        " window.calls.length = 0; window.mount(d); }",
-        data.decode(),
-    )
+    page.evaluate("(d) => { " + PRESS_OUTSIDE + "; window.calls.length = 0; window.mount(d); }", data.decode())
 
 
 def layouts(trace, lesson_trace):
@@ -272,8 +272,7 @@ def test_an_address_changed_before_the_write_is_left_alone_and_a_report_writes_a
     harness.evaluate("() => history.replaceState(null, '', '/?step=2')")
     # a step, then a press on another control (its rerun carries the step): written in that task
     search = harness.evaluate(
-        "(key) => { (" + KEY + ")(key); document.getElementById('box')"
-        ".dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return location.search; }",
+        "(key) => { (" + KEY + ")(key); " + PRESS_OUTSIDE + "; return location.search; }",
         "ArrowRight",
     )
     assert search == "?step=3"
