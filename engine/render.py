@@ -98,14 +98,21 @@ def _markers_list(unique: tuple) -> str:
 
 # -- one step's views ---------------------------------------------------------------------------
 def heading_text(trace: Trace, step: int) -> str:
-    """ "Step 3 of 6: Airflow creates client session" (and where the run failed)."""
+    """ "Step 3 of 6: Airflow creates client session" (and where the run failed; with several tasks,
+    "Step 7 of 10, task report: ...")."""
     current, failed = trace.step(step), trace.failed_step
     mark_ = ""
     if failed is not None and step == failed.number:
         mark_ = " ✗ failed here"
     elif failed is not None and step > failed.number:
         mark_ = f" (after the failure at step {failed.number})"
-    return f"Step {step} of {len(trace.steps)}: {current.action}{mark_}"
+    return f"Step {step} of {len(trace.steps)}{_task_of(trace, current)}: {current.action}{mark_}"
+
+
+def _task_of(trace: Trace, step) -> str:
+    """ ", task load_data": which task a step is of, when the DAG has several (the lesson's words
+    say "Task requests connection" of each)."""
+    return f", task {step.task_id}" if step.task_id and len(trace.dag.tasks) > 1 else ""
 
 
 def heading_html(trace: Trace, step: int) -> str:
@@ -162,9 +169,10 @@ def card_html(trace: Trace, step: int) -> str:
     marks = field_markers(trace, step)
     failed = " failed" if s.failed else ""
     status = "✗ Failed" if s.failed else "▶ Now"
+    task = f"<b>Task:</b> <code>{esc(s.task_id)}</code><br>" if _task_of(trace, s) else ""
     return (
         f'<div class="lab-card{failed}" role="group" aria-label="Step {s.number}">'
-        f"<b>{status} — Step {s.number}</b><br>"
+        f"<b>{status} — Step {s.number}</b><br>{task}"
         f"<b>Action:</b> {esc(sym(s.action, marks.get('action', ())))}<br>"
         f"<b>Connection ID Used:</b> <code>{esc(s.conn_id or 'N/A')}</code><br>"
         f"<b>Airflow Internal State:</b> {esc(sym(s.internal_state, marks.get('state', ())))}<br>"

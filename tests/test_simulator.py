@@ -230,6 +230,28 @@ def test_two_tasks_get_a_tracker_row_each(lesson_store):
     assert trace.value("session (a)", 5).state == "closed" and trace.value("session (b)", 5).state == "absent"
 
 
+def test_each_step_of_a_dag_of_several_tasks_says_which_task_it_is_of(lesson_store):
+    """The lesson's words say "Task requests connection" for every task: with two tasks the heading
+    (also the slider's and the announcement's words) and the step card name the task; the lesson's
+    own run of one task keeps the seed's heading."""
+    from engine.render import card_html, heading_text
+
+    source = (
+        "with DAG('two') as dag:\n"
+        "    BigQueryInsertJobOperator(task_id='load.eu-1', gcp_conn_id='my_gcp_conn')\n"
+        "    BigQueryInsertJobOperator(task_id='report', gcp_conn_id='my_gcp_conn')\n"
+    )
+    trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
+    assert heading_text(trace, 2) == "Step 2 of 10, task load.eu-1: Task requests connection"
+    assert heading_text(trace, 6) == "Step 6 of 10, task report: Task requests connection"
+    assert heading_text(trace, 1) == "Step 1 of 10: DAG starts execution"  # the DAG's, no task's
+    assert "<b>Task:</b> <code>report</code>" in card_html(trace, 7)
+    assert "Task:" not in card_html(trace, 10)
+    lesson = run_scenario(scenario("lesson"), lesson_store)
+    assert heading_text(lesson, 2) == "Step 2 of 6: Task requests connection"
+    assert "Task:" not in card_html(lesson, 2)
+
+
 def test_task_ids_keep_their_own_tracker_rows_and_words(lesson_store):
     """A variable's label is ``session (task)``; the variable and the task are read back from it.
     The ids here are as odd as Airflow allows (dots, dashes, letters beyond ASCII)."""
