@@ -4,6 +4,9 @@ The source is read with ``ast`` — never executed — and every operator's conn
 exactly as in the lesson.
 """
 
+from collections import Counter
+from itertools import islice
+
 import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, unpack_source
@@ -107,22 +110,49 @@ def show_error(error: DagSourceError) -> None:
         )
 
 
+LISTED = 10  # tasks named above the player; a longer DAG is summed up there, and its whole list folded
+
+
+def task_markup(task) -> str:  # names from the learner's source are text, never markup
+    conn = f"<code>{esc(task.conn_arg)}='{esc(task.conn_id)}'</code>"
+    return f"<code>{esc(task.task_id)}</code> ({esc(task.operator)}, {conn})"
+
+
+def show_tasks(dag) -> None:
+    """The DAG's tasks above the player: each by name, or (a long DAG) how many use which operator
+    and connection, with every name in a folded list, so that the player is not screens below."""
+    head = f"<b><code>{esc(dag.dag_id)}</code></b>"
+    # one paragraph, never a blank line (after which Markdown is read)
+    if len(dag.tasks) <= LISTED:
+        st.markdown(f"<p>{head}: {', '.join(map(task_markup, dag.tasks))}</p>", unsafe_allow_html=True)
+    else:
+        kinds = Counter((t.operator, t.conn_arg, t.conn_id) for t in dag.tasks)  # in the order first met
+        shown = [
+            f"{count:,} × {esc(operator)} with <code>{esc(arg)}='{esc(conn_id)}'</code>"
+            for (operator, arg, conn_id), count in islice(kinds.items(), LISTED)
+        ]
+        if len(kinds) > LISTED:
+            shown.append(f"and {len(kinds) - LISTED:,} more combinations")
+        st.markdown(
+            f"<p>{head}: {len(dag.tasks):,} tasks that use a connection: {'; '.join(shown)}.</p>",
+            unsafe_allow_html=True,
+        )
+        with st.expander(f"All {len(dag.tasks):,} tasks by name"):
+            st.markdown(f"<p>{', '.join(map(task_markup, dag.tasks))}</p>", unsafe_allow_html=True)
+    if dag.other_tasks:
+        named = [f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks[:LISTED]]
+        if len(dag.other_tasks) > LISTED:
+            named.append(f"and {len(dag.other_tasks) - LISTED:,} more")
+        st.caption(
+            "Tasks that use no connection, listed and not run (the lab follows connections): "
+            + markdown_text(", ".join(named))  # an id may hold "_": as typed, not emphasis
+        )
+
+
 def show_run(trace) -> None:
     if ss[RAN] != ss[SOURCE]:
         st.caption("You changed the source since the last run: press “Run this DAG” to run it.")
-    dag = trace.dag
-    tasks = ", ".join(
-        f"<code>{esc(t.task_id)}</code> ({esc(t.operator)}, <code>{esc(t.conn_arg)}='{esc(t.conn_id)}'</code>)"
-        for t in dag.tasks
-    )  # names from the learner's source are text, never markup (nor a blank line, after which Markdown is read)
-    st.markdown(f"<p><b><code>{esc(dag.dag_id)}</code></b>: {tasks}</p>", unsafe_allow_html=True)
-    if dag.other_tasks:
-        st.caption(
-            "Tasks that use no connection, listed and not run (the lab follows connections): "
-            + markdown_text(  # an id may hold "_": as typed, not emphasis
-                ", ".join(f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks)
-            )
-        )
+    show_tasks(trace.dag)
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
         st.warning(

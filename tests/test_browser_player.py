@@ -229,3 +229,25 @@ def test_a_deep_link_into_a_learners_dag_opens_past_the_lessons_six_steps(page, 
     open_page(page, f"{lab_server.url}/your_dag?step=700&dag={dag}")
     step_heading(page, 602, 602).wait_for()
     page.get_by_text("There is no step 700; this run has 602 steps").wait_for()
+
+
+def test_a_dag_of_the_largest_size_opens_with_its_player_near_the_top(page, lab_server):
+    """A 500-task DAG (the most Your DAG takes), opened at step 1000: the player's heading is drawn
+    within the first two screens (naming its tasks one by one put it ~9,000 px down) and says which
+    task the step is of; every task's name is one click away, in the fold above it."""
+    from engine.dag import pack_source
+    from tests.helpers import generated_dag
+
+    dag = pack_source(generated_dag(500, 1).replace("conn_0", "my_gcp_conn"))
+    open_page(page, f"{lab_server.url}/your_dag?step=1000&dag={dag}")
+    title = step_heading(page, 1000, 2002)
+    title.wait_for()
+    # step 1 starts the DAG and each task has four steps from step 2: t249's are 998-1001, its call third
+    assert heading(page) == "Step 1000 of 2002, task t249: Task executes cloud API call"
+    assert page.locator(".lab-player input[type=range]").get_attribute("aria-valuetext") == heading(page)
+    screen = page.viewport_size["height"]
+    top = title.bounding_box()["y"]  # the page opens scrolled to its top
+    assert top < 2 * screen, (top, screen)
+    page.get_by_text("500 tasks that use a connection: 500 × BigQueryInsertJobOperator").wait_for()
+    page.get_by_text("All 500 tasks by name").click()
+    page.get_by_test_id("stExpanderDetails").get_by_text("t499", exact=True).wait_for()

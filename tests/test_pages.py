@@ -218,6 +218,34 @@ def test_your_dag_lists_tasks_that_use_no_connection():
     assert not at.error
 
 
+def test_a_long_dag_is_summed_up_above_the_player_and_listed_whole_in_a_fold():
+    """A DAG of more than ten tasks was listed task by task above the player: 500 tasks pushed the
+    player ~9,000 px down. Now the page counts them by operator and conn_id (a conn_id is text,
+    however it is written), names every task in a folded list, and names ten of the tasks that use
+    no connection; a DAG of a few tasks is still listed in full."""
+    from engine.dag import pack_source
+
+    lines = ["from airflow import DAG", "with DAG('many') as dag:"]
+    for i in range(12):  # 8 over one connection, 4 over another
+        conn = "my_gcp_conn" if i < 8 else "<b>x</b>*y*"
+        lines.append(f"    BigQueryInsertJobOperator(task_id='load_{i}', gcp_conn_id={conn!r})")
+    lines += [f"    PythonOperator(task_id='prep_{i}', python_callable=print)" for i in range(13)]
+    at = open_app("pages/your_dag.py", dag=pack_source("\n".join(lines) + "\n"))
+    assert not at.exception
+    summary = next(m.value for m in at.markdown if "many" in m.value)
+    assert "12 tasks that use a connection" in summary
+    assert "8 × BigQueryInsertJobOperator with <code>gcp_conn_id='my_gcp_conn'</code>" in summary
+    assert "4 × BigQueryInsertJobOperator with <code>gcp_conn_id='&lt;b&gt;x&lt;/b&gt;*y*'</code>" in summary
+    assert "load_0" not in summary and "<b>x</b>" not in summary
+    (fold,) = [e for e in at.expander if e.label == "All 12 tasks by name"]
+    names = " ".join(m.value for m in fold.markdown)
+    assert all(f"<code>load_{i}</code>" in names for i in range(12))
+    others = next(unescaped(c.value) for c in at.caption if "listed and not run" in c.value)
+    assert "prep_9" in others and "prep_10" not in others and "and 3 more" in others
+    few = open_app("pages/your_dag.py")  # the lesson's DAG, one task: named, nothing folded
+    assert any("<code>bq_task</code>" in m.value for m in few.markdown) and not few.expander
+
+
 def test_a_database_that_is_down_is_one_clear_message(monkeypatch):
     monkeypatch.setenv("LAB_DATABASE_URL", "postgresql+psycopg://lab@127.0.0.1:1/lab?connect_timeout=2")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
