@@ -244,6 +244,11 @@ def test_a_long_dag_is_summed_up_above_the_player_and_listed_whole_in_a_fold():
     assert "prep_9" in others and "prep_10" not in others and "and 3 more" in others
     few = open_app("pages/your_dag.py")  # the lesson's DAG, one task: named, nothing folded
     assert any("<code>bq_task</code>" in m.value for m in few.markdown) and not few.expander
+    lines = ["from airflow import DAG", "with DAG('spread') as dag:"]  # twelve conn_ids: ten counted
+    lines += [f"    BigQueryInsertJobOperator(task_id='t{i}', gcp_conn_id='c{i}')" for i in range(12)]
+    spread = open_app("pages/your_dag.py", dag=pack_source("\n".join(lines) + "\n"))
+    summary = next(m.value for m in spread.markdown if "spread" in m.value)
+    assert "gcp_conn_id='c9'" in summary and "'c10'" not in summary and "and 2 more combinations" in summary
 
 
 def test_a_database_that_is_down_is_one_clear_message(monkeypatch):
