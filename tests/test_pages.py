@@ -227,7 +227,7 @@ def test_a_long_dag_is_summed_up_above_the_player_and_listed_whole_in_a_fold():
 
     lines = ["from airflow import DAG", "with DAG('many') as dag:"]
     for i in range(12):  # 8 over one connection, 4 over another
-        conn = "my_gcp_conn" if i < 8 else "<b>x</b>*y*"
+        conn = "my_gcp_conn" if i < 8 else "<b>x</b>*y*\n\n[l](https://evil.example)"
         lines.append(f"    BigQueryInsertJobOperator(task_id='load_{i}', gcp_conn_id={conn!r})")
     lines += [f"    PythonOperator(task_id='prep_{i}', python_callable=print)" for i in range(13)]
     at = open_app("pages/your_dag.py", dag=pack_source("\n".join(lines) + "\n"))
@@ -235,8 +235,9 @@ def test_a_long_dag_is_summed_up_above_the_player_and_listed_whole_in_a_fold():
     summary = next(m.value for m in at.markdown if "many" in m.value)
     assert "12 tasks that use a connection" in summary
     assert "8 × BigQueryInsertJobOperator with <code>gcp_conn_id='my_gcp_conn'</code>" in summary
-    assert "4 × BigQueryInsertJobOperator with <code>gcp_conn_id='&lt;b&gt;x&lt;/b&gt;*y*'</code>" in summary
-    assert "load_0" not in summary and "<b>x</b>" not in summary
+    hostile = "&lt;b&gt;x&lt;/b&gt;*y*&#10;&#10;[l](https://evil.example)"  # no blank line: no Markdown after it
+    assert f"4 × BigQueryInsertJobOperator with <code>gcp_conn_id='{hostile}'</code>" in summary
+    assert "load_0" not in summary and "<b>x</b>" not in summary and "\n" not in summary
     (fold,) = [e for e in at.expander if e.label == "All 12 tasks by name"]
     names = " ".join(m.value for m in fold.markdown)
     assert all(f"<code>load_{i}</code>" in names for i in range(12))
