@@ -106,13 +106,14 @@ def heading_text(trace: Trace, step: int) -> str:
         mark_ = " ✗ failed here"
     elif failed is not None and step > failed.number:
         mark_ = f" (after the failure at step {failed.number})"
-    return f"Step {step} of {len(trace.steps)}{_task_of(trace, current)}: {current.action}{mark_}"
+    task = _task_named(trace, current)
+    return f"Step {step} of {len(trace.steps)}{f', task {task}' if task else ''}: {current.action}{mark_}"
 
 
-def _task_of(trace: Trace, step) -> str:
-    """ ", task load_data": which task a step is of, when the DAG has several (the lesson's words
-    say "Task requests connection" of each)."""
-    return f", task {step.task_id}" if step.task_id and len(trace.dag.tasks) > 1 else ""
+def _task_named(trace: Trace, step) -> str | None:
+    """The task a step is of, when the DAG has several and the step a task (the lesson's words say
+    "Task requests connection" of each); else ``None``."""
+    return step.task_id if len(trace.dag.tasks) > 1 else None
 
 
 def heading_html(trace: Trace, step: int) -> str:
@@ -169,7 +170,8 @@ def card_html(trace: Trace, step: int) -> str:
     marks = field_markers(trace, step)
     failed = " failed" if s.failed else ""
     status = "✗ Failed" if s.failed else "▶ Now"
-    task = f"<b>Task:</b> <code>{esc(s.task_id)}</code><br>" if _task_of(trace, s) else ""
+    task = _task_named(trace, s)
+    task = f"<b>Task:</b> <code>{esc(task)}</code><br>" if task else ""
     return (
         f'<div class="lab-card{failed}" role="group" aria-label="Step {s.number}">'
         f"<b>{status} — Step {s.number}</b><br>{task}"

@@ -5,7 +5,6 @@ exactly as in the lesson.
 """
 
 from collections import Counter
-from itertools import islice
 
 import streamlit as st
 
@@ -118,31 +117,38 @@ def task_markup(task) -> str:  # names from the learner's source are text, never
     return f"<code>{esc(task.task_id)}</code> ({esc(task.operator)}, {conn})"
 
 
+def at_most_listed(named: list[str], more: str) -> list[str]:
+    """The first ``LISTED`` of ``named``, and how many more (``more``: what they are)."""
+    return named[:LISTED] + ([f"and {len(named) - LISTED:,} more{more}"] if len(named) > LISTED else [])
+
+
 def show_tasks(dag) -> None:
     """The DAG's tasks above the player: each by name, or (a long DAG) how many use which operator
     and connection, with every name in a folded list, so that the player is not screens below."""
     head = f"<b><code>{esc(dag.dag_id)}</code></b>"
     # one paragraph, never a blank line (after which Markdown is read)
+    names = ", ".join(map(task_markup, dag.tasks))
     if len(dag.tasks) <= LISTED:
-        st.markdown(f"<p>{head}: {', '.join(map(task_markup, dag.tasks))}</p>", unsafe_allow_html=True)
+        st.markdown(f"<p>{head}: {names}</p>", unsafe_allow_html=True)
     else:
         kinds = Counter((t.operator, t.conn_arg, t.conn_id) for t in dag.tasks)  # in the order first met
-        shown = [
-            f"{count:,} × {esc(operator)} with <code>{esc(arg)}='{esc(conn_id)}'</code>"
-            for (operator, arg, conn_id), count in islice(kinds.items(), LISTED)
-        ]
-        if len(kinds) > LISTED:
-            shown.append(f"and {len(kinds) - LISTED:,} more combinations")
+        shown = at_most_listed(
+            [
+                f"{count:,} × {esc(operator)} with <code>{esc(arg)}='{esc(conn_id)}'</code>"
+                for (operator, arg, conn_id), count in kinds.items()
+            ],
+            " combinations",
+        )
         st.markdown(
             f"<p>{head}: {len(dag.tasks):,} tasks that use a connection: {'; '.join(shown)}.</p>",
             unsafe_allow_html=True,
         )
         with st.expander(f"All {len(dag.tasks):,} tasks by name"):
-            st.markdown(f"<p>{', '.join(map(task_markup, dag.tasks))}</p>", unsafe_allow_html=True)
+            st.markdown(f"<p>{names}</p>", unsafe_allow_html=True)
     if dag.other_tasks:
-        named = [f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks[:LISTED]]
-        if len(dag.other_tasks) > LISTED:
-            named.append(f"and {len(dag.other_tasks) - LISTED:,} more")
+        named = at_most_listed(
+            [f"“{task_id}” ({operator}, line {line})" for task_id, operator, line in dag.other_tasks], ""
+        )
         st.caption(
             "Tasks that use no connection, listed and not run (the lab follows connections): "
             + markdown_text(", ".join(named))  # an id may hold "_": as typed, not emphasis
