@@ -10,6 +10,7 @@ from engine.errors import AirflowException
 from engine.forms import FieldError, fields
 from engine.lessons import connection_types
 from engine.render import markdown_text
+from lab_ui.panels import code_field
 
 ERRORS = "conn_errors"  # field -> message, for the form that was last submitted
 DONE = "conn_done"  # the last success message
@@ -39,7 +40,8 @@ def render_fields(prefix: str, conn_type: str, editing: bool) -> None:
         if spec.get("secret") and editing:
             help_text = "Leave empty to keep the stored value (it is never shown)."
         if spec.get("multiline"):
-            st.text_area(
+            code_field(
+                st.text_area,
                 label,
                 key=key,
                 help=help_text,
@@ -47,7 +49,8 @@ def render_fields(prefix: str, conn_type: str, editing: bool) -> None:
                 placeholder="stored, encrypted — leave empty to keep" if spec.get("secret") and editing else None,
             )
         else:
-            st.text_input(
+            code_field(
+                st.text_input,
                 label,
                 key=key,
                 help=help_text,
@@ -57,7 +60,13 @@ def render_fields(prefix: str, conn_type: str, editing: bool) -> None:
         field_error(spec["key"])
     st.text_input("Description", key=f"{prefix}_description")
     field_error("description")
-    st.text_area("Extra (JSON object, more fields)", key=f"{prefix}_extra", height=90, placeholder='{"timeout": 30}')
+    code_field(
+        st.text_area,
+        "Extra (JSON object, more fields)",
+        key=f"{prefix}_extra",
+        height=90,
+        placeholder='{"timeout": 30}',
+    )
     field_error("extra")
 
 

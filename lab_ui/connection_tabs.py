@@ -32,7 +32,7 @@ from lab_ui.connection_form import (
     types,
     write,
 )
-from lab_ui.panels import html_table
+from lab_ui.panels import code_field, html_table
 
 ss = st.session_state
 
@@ -156,7 +156,8 @@ def add_tab(conn_ids: list[str]) -> None:
     # together (a field left with Tab or a click is never lost, a secret included).
     st.selectbox("Connection Type", [*types, "generic", OTHER], key="add_type", format_func=type_label)
     with st.form("add_form", border=False, enter_to_submit=False):
-        st.text_input(
+        code_field(
+            st.text_input,
             "Connection Id",
             key="add_conn_id",
             help="Letters, digits, dashes, dots and underscores, at most 200 characters: "
@@ -164,7 +165,12 @@ def add_tab(conn_ids: list[str]) -> None:
         )
         field_error("conn_id")
         if ss.get("add_type") == OTHER:
-            st.text_input("Type name", key="add_type_other", help="Any type Airflow knows; it gets the generic form.")
+            code_field(
+                st.text_input,
+                "Type name",
+                key="add_type_other",
+                help="Any type Airflow knows; it gets the generic form.",
+            )
             field_error("conn_type")
         render_fields("add", form_type(chosen_type("add")), editing=False)
         st.form_submit_button("Save", key="add_save", type="primary", on_click=save_new)
@@ -288,9 +294,10 @@ def may_hold_secret(text: str) -> bool:
 def import_tab(conn_ids: list[str]) -> None:
     """Paste one connection, or import a file (every tab takes the stored conn_ids; no picker here)."""
     store = state.sandbox_store()
-    st.text_input("Connection Id", key="import_conn_id")
+    code_field(st.text_input, "Connection Id", key="import_conn_id")
     field_error("import_conn_id")
-    st.text_area(
+    code_field(
+        st.text_area,
         "Paste an Airflow URI or JSON",
         key="import_text",
         height=100,

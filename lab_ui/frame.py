@@ -5,6 +5,7 @@ and the step cursor synced once per rerun, and the lab's own sidebar.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import re
 import threading
@@ -18,11 +19,12 @@ from engine.lessons import lesson, scenario, scenarios
 from engine.render import markdown_text
 from engine.views import link_to_step
 from lab_ui import server, state
-from lab_ui.panels import CSS
+from lab_ui.panels import CODE_FIELDS, CSS
 
 log = logging.getLogger(__name__)
 SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
-PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8")
+# page.js is a function of the selector of the fields for code (see panels.code_field), called here.
+PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8") + f"({json.dumps(CODE_FIELDS)});"
 
 # (file, title, icon): the one list of pages; the sidebar and the deep links derive from it. A page's
 # URL is its file's name (/process_table?step=3), the first the default (/). It must be: on a fresh

@@ -11,7 +11,21 @@ from engine.lessons import scenario
 from engine.render import html_table, markers_html, sym
 from engine.trace import Trace
 
-__all__ = ["CSS", "html_table", "show_markers", "show_scenario", "sym"]
+__all__ = ["CODE_FIELDS", "CSS", "code_field", "html_table", "show_markers", "show_scenario", "sym"]
+
+CODE_FIELD = "code-"  # the start of the key of a container that holds a field for code or an identifier
+CODE_FIELDS = f'[class*="st-key-{CODE_FIELD}"] :is(input, textarea)'  # such fields (the CSS below, page.js)
+KEEP_LINES = f"{CODE_FIELD}lines-"  # ... whose lines are not wrapped
+
+
+def code_field(widget, label: str, *, key: str, wrap: bool = True, **kwargs):
+    """``widget`` (``st.text_input`` or ``st.text_area``) for code or an identifier, typed as it is
+    written: in a monospaced font, with no spelling marks, and on a phone with no capital letter or
+    correction put in by the keyboard (``page.js``), which would turn my_gcp_conn into My_gcp_conn
+    and a DAG's ``from`` into ``From``. ``wrap=False``: long lines scroll instead of wrapping (a
+    wrapped line of Python reads as another line, indented less)."""
+    with st.container(key=(CODE_FIELD if wrap else KEEP_LINES) + key):
+        return widget(label, key=key, **kwargs)
 
 
 def show_markers(markers) -> None:
@@ -45,6 +59,9 @@ CSS = f"""
 /* A long table off the screen is not laid out or painted at each step (found by Ctrl+F and read by
    screen readers all the same); its height until first drawn is a guess from its rows. */
 .lab-table-box.long {{ content-visibility: auto; contain-intrinsic-block-size: auto calc(var(--rows) * 2.2rem); }}
+/* Code and identifiers in the monospaced font of the lab's code blocks. */
+{CODE_FIELDS} {{ font-family: "Source Code Pro", monospace; font-size: .875rem; }}
+[class*="st-key-{KEEP_LINES}"] textarea {{ white-space: pre; overflow-wrap: normal; overflow-x: auto; tab-size: 4; }}
 .lab-markers {{ list-style: none; padding-left: 0; margin: .3rem 0 .6rem; font-size: .85rem; }}
 .lab-markers li {{ border-left: 3px solid #b26a00; padding: .15rem .5rem; margin-bottom: .3rem; }}
 .lab-markers small {{ display: block; opacity: .85; overflow-wrap: anywhere; }}

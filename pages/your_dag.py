@@ -12,6 +12,7 @@ from engine.dag import DagSourceError, pack_source, unpack_source
 from engine.lessons import DATA_DIR, scenario
 from engine.render import esc, markdown_text
 from lab_ui import frame, server, state
+from lab_ui.panels import code_field
 from lab_ui.stepping import stepped
 
 frame.require()
@@ -78,7 +79,7 @@ st.selectbox(
     on_change=load_example,
     placeholder="Choose an example DAG",
 )
-st.text_area("DAG source", key=SOURCE, height=260)
+code_field(st.text_area, "DAG source", key=SOURCE, wrap=False, height=260)
 st.button("Run this DAG", key="own_dag_run", type="primary", on_click=run_source)
 
 

@@ -179,6 +179,52 @@ def test_define_a_connection_in_the_browser(page, lab_server):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+# What a field holds when it takes the focus (a phone's keyboard reads it then, before a key is
+# typed), and how it is drawn.
+FIELD = """(field) => {
+    const style = getComputedStyle(field);
+    return {font: style.fontFamily, whiteSpace: style.whiteSpace, spellcheck: field.getAttribute("spellcheck"),
+            autocapitalize: field.getAttribute("autocapitalize"), autocorrect: field.getAttribute("autocorrect"),
+            atFocus: window.__atFocus || null};
+}"""
+AT_FOCUS = """(field) => field.addEventListener("focus",
+    () => { window.__atFocus = [field.getAttribute("autocapitalize"), field.getAttribute("spellcheck")]; },
+    {once: true})"""
+AS_WRITTEN = {"spellcheck": "false", "autocapitalize": "off", "autocorrect": "off"}
+
+
+def test_code_and_conn_ids_are_typed_as_written_and_prose_is_not(page, lab_server):
+    """A phone capitalises the first letter typed into a text field and corrects words it does not
+    know: my_gcp_conn would be stored as My_gcp_conn (another conn_id), a DAG's ``from`` become
+    ``From``. Fields for code and ids turn that off before they take the focus, and are drawn in
+    a monospaced font (the DAG's indentation lines up, its lines are not wrapped); a field of prose
+    (a description) keeps the phone's help and the page's font."""
+    open_page(page, f"{lab_server.url}/your_dag")
+    source = page.get_by_role("textbox", name="DAG source")
+    source.evaluate(AT_FOCUS)
+    source.click()  # pressed: the keyboard a tap opens reads the field at its focus
+    drawn = source.evaluate(FIELD)
+    assert drawn["atFocus"] == ["off", "false"], drawn
+    assert {k: drawn[k] for k in AS_WRITTEN} == AS_WRITTEN, drawn
+    assert "monospace" in drawn["font"] and drawn["whiteSpace"] == "pre", drawn
+    page.keyboard.type("# x")
+    assert "# x" in source.input_value()  # typing is as before
+
+    open_page(page, f"{lab_server.url}/connections")
+    page.get_by_role("heading", name=re.compile("Stored connections")).wait_for()
+    for name in ("Connection Id", "Project Id", "Extra (JSON object, more fields)"):
+        field = page.get_by_role("textbox", name=name, exact=True).first
+        field.focus()  # reached with Tab: set as it takes the focus
+        drawn = field.evaluate(FIELD)
+        assert {k: drawn[k] for k in AS_WRITTEN} == AS_WRITTEN, (name, drawn)
+        assert "monospace" in drawn["font"], (name, drawn)
+    prose = page.get_by_role("textbox", name="Description", exact=True).first
+    prose.click()
+    drawn = prose.evaluate(FIELD)
+    assert drawn["spellcheck"] != "false" and drawn["autocapitalize"] != "off", drawn
+    assert "monospace" not in drawn["font"], drawn
+
+
 def test_answer_the_seeds_three_questions_and_progress_survives_a_restart(page, tmp_path):
     from tests.helpers import ROOT, Server
 

@@ -1,8 +1,12 @@
 // Small page behaviours Streamlit does not have, bound once per browser tab:
 // - ← → Home End step after a toggle was clicked or an option picked (Streamlit ignores its key
 //   bindings while a widget holds the focus: a toggle passes them on, a chosen option lets go);
-// - on a phone, choosing a page in the sidebar closes it, as Streamlit's own menu does.
-(() => {
+// - on a phone, choosing a page in the sidebar closes it, as Streamlit's own menu does;
+// - a field for code or an identifier (``codeFields``: a CSS selector, given by lab_ui/frame.py) is
+//   typed as it is written: no spelling marks, and a phone's keyboard neither capitalises nor
+//   corrects it. Set as the field is pressed (before it takes the focus and the keyboard opens)
+//   and as it takes the focus (Tab): Streamlit draws the fields after this script has run.
+((codeFields) => {
   if (window.__labPageBehaviours) return;
   window.__labPageBehaviours = true;
   const blurSoon = () => setTimeout(() => document.activeElement && document.activeElement.blur(), 0);
@@ -20,6 +24,14 @@
       button.click();
     }
   }, true);
+  const asWritten = (event) => {
+    const field = event.target;
+    if (!(field instanceof Element) || !field.matches(codeFields) || field.getAttribute("spellcheck") === "false") return;
+    field.setAttribute("spellcheck", "false");
+    for (const name of ["autocapitalize", "autocorrect", "autocomplete"]) field.setAttribute(name, "off");
+  };
+  document.addEventListener("pointerdown", asWritten, true);
+  document.addEventListener("focusin", asWritten, true);
   document.addEventListener("click", (event) => {
     if (event.target.closest('[role="option"]')) blurSoon();
     const link = event.target.closest('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]');
@@ -30,4 +42,4 @@
       }, 0);
     }
   }, true);
-})();
+})
