@@ -262,12 +262,14 @@ def pack_source(source: str) -> str | None:
 def unpack_source(packed: str) -> str:
     """The source from ``pack_source``; ``DagSourceError`` for anything else (never more than
     ``SOURCE_MAX`` characters, whatever a hostile link holds)."""
-    try:
-        raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+    try:  # validate: a character no packed source holds ("%", "!") is damage, not something to skip
+        raw = base64.b64decode(packed + "=" * (-len(packed) % 4), altchars=b"-_", validate=True)
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, SOURCE_MAX * 4)
-        if inflater.unconsumed_tail or not inflater.eof:
-            raise DagSourceError("The DAG in the link is too long or cut off.")
+        if inflater.unconsumed_tail:
+            raise DagSourceError(f"The DAG in the link is longer than the {SOURCE_MAX:,} characters the lab reads.")
+        if not inflater.eof:
+            raise DagSourceError("The DAG in the link is cut off: copy the whole link again.")
         return data.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
         raise DagSourceError("The DAG in the link cannot be read: the link is damaged.") from None

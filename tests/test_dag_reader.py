@@ -73,8 +73,18 @@ def test_a_dag_source_travels_in_a_url_and_a_hostile_one_is_refused():
     assert unpack_source(pack_source(source)) == source
     assert pack_source("x = 1\n" + "".join(f"# {i} {i * 7919}\n" for i in range(5000))) is None  # too long for a URL
     bomb = base64.urlsafe_b64encode(zlib.compress(b"a" * (SOURCE_MAX * 50))).decode()
-    for hostile in (bomb, "!!!", "eJw", base64.urlsafe_b64encode(b"not zlib").decode()):
-        with pytest.raises(DagSourceError):
+    link = pack_source(source)
+    for hostile, said in (
+        (bomb, "longer than the 200,000 characters"),
+        (link[: len(link) // 2], "cut off"),  # a link copied in part
+        ("eJw", "cut off"),
+        ("!!!", "damaged"),
+        ("%%%", "damaged"),  # once read as no bytes at all, and so "cut off"
+        (link[:8] + "%" + link[8:], "damaged"),
+        (base64.urlsafe_b64encode(b"not zlib").decode(), "damaged"),
+        (base64.urlsafe_b64encode(zlib.compress(b"\xff\xfe")).decode(), "damaged"),  # not UTF-8
+    ):
+        with pytest.raises(DagSourceError, match=said):
             unpack_source(hostile)
 
 
