@@ -23,8 +23,9 @@ from lab_ui.panels import CODE_FIELDS, CSS
 
 log = logging.getLogger(__name__)
 SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
-# page.js is a function of the selector of the fields for code (see panels.code_field), called here.
-PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8") + f"({json.dumps(CODE_FIELDS)});"
+# page.js: a function of the selector of the fields for code (see panels.code_field) and of the path
+# of the page shown, called in page_js().
+PAGE_JS = (Path(__file__).parent / "static" / "page.js").read_text(encoding="utf-8")
 
 # (file, title, icon): the one list of pages; the sidebar and the deep links derive from it. A page's
 # URL is its file's name (/process_table?step=3), the first the default (/). It must be: on a fresh
@@ -152,7 +153,6 @@ def _run() -> None:
     st.set_page_config(page_title=f"{page.title} · Airflow connections lab", page_icon=page.icon, layout="wide")
     _sockets_set_for_small_messages()
     st.markdown(CSS, unsafe_allow_html=True)
-    st.html(f"<script>{PAGE_JS}</script>", unsafe_allow_javascript=True)
     state.sync_from_url(page.url_path)
     restore_member()
     keep_sandbox_cookie()
@@ -162,12 +162,20 @@ def _run() -> None:
         state.write_url(cursor.step)
     # At /walkthrough its link is the alias's, so that the sidebar marks it as the page shown.
     sidebar(cursor.step, [page, *page_list[1:]] if page.url_path == HOME_NAME else page_list)
+    page_js(page.url_path)  # after the sidebar, whose link to this page it marks
     st.title(f"{page.icon} {page.title}")
     notice = st.session_state.get(state.NOTICE)
     if notice:
         st.warning(markdown_text(notice), icon="⚠️")  # it quotes the address
     page.run()
     _settle_heap()
+
+
+def page_js(path: str) -> None:
+    """The page's own behaviours (``page.js``). The script holds the page's path: a change of page
+    changes it, and Streamlit runs a changed script again."""
+    call = f"({json.dumps(CODE_FIELDS)}, {json.dumps(path)});"
+    st.html(f"<script>{PAGE_JS}{call}</script>", unsafe_allow_javascript=True)
 
 
 def restore_member() -> None:

@@ -179,6 +179,36 @@ def test_define_a_connection_in_the_browser(page, lab_server):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+CURRENT_LINKS = """() => [...document.querySelectorAll('[data-testid="stSidebar"] a[aria-current="page"]')]
+    .map(link => link.textContent.trim())"""
+
+
+def test_the_sidebar_tells_a_screen_reader_which_page_is_open(page, lab_server):
+    """Streamlit marks the sidebar's link to the page shown by its look alone; the lab marks it
+    ``aria-current="page"`` too, on a first load, a click, Back and the home page's two names."""
+
+    def shown_is(title):
+        page.wait_for_selector(READY, timeout=30_000)
+        try:
+            page.wait_for_function(
+                f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify([{title!r}])", timeout=5_000
+            )
+        except Exception:  # noqa: BLE001 (say what was marked instead)
+            raise AssertionError(f"{title}: marked {page.evaluate(CURRENT_LINKS)}") from None
+
+    open_page(page, f"{lab_server.url}/process_table?step=3")
+    shown_is("📋Process table")
+    page.get_by_role("link", name="Quiz").click()
+    shown_is("❓Quiz")
+    page.go_back()
+    shown_is("📋Process table")
+    page.get_by_role("link", name="Step-by-step walkthrough").click()
+    shown_is("🧭Step-by-step walkthrough")
+    assert page.url.split("?")[0].rstrip("/") == lab_server.url.rstrip("/")
+    open_page(page, f"{lab_server.url}/walkthrough?step=2")  # the home page by its own name
+    shown_is("🧭Step-by-step walkthrough")
+
+
 # What a field holds when it takes the focus (a phone's keyboard reads it then, before a key is
 # typed), and how it is drawn.
 FIELD = """(field) => {
