@@ -12,6 +12,7 @@ import ast
 import base64
 import binascii
 import re
+import unicodedata
 import zlib
 from collections import deque
 from dataclasses import dataclass
@@ -246,6 +247,28 @@ def _read(source: str) -> Dag:
         seen.add(task.task_id)
     tasks.sort(key=lambda t: t.lineno)
     return Dag(dag_id=dag_id, tasks=tuple(tasks), source=source, lineno=dag_line or 1, other_tasks=tuple(others))
+
+
+def unseen_characters(text: str, most: int = 3) -> str | None:
+    """What an id holds that its reader cannot see, said in words, or ``None``: a character that is
+    invisible or a control character anywhere (a zero-width space pasted from a web page), a space
+    other than the ASCII one anywhere (a no-break space), or a space at either end. Airflow looks a
+    conn_id up as written, so ``'my_gcp_conn\u200b'`` is not ``my_gcp_conn``, and says so in words
+    that show neither."""
+    found, seen = [], []  # what cannot be seen, said; what can, so far
+    for i, char in enumerate(text):
+        kind = unicodedata.category(char)
+        at_an_end = i == 0 or i == len(text) - 1
+        if kind in ("Cf", "Cc", "Zl", "Zp", "Co", "Cn") or (kind == "Zs" and (char != " " or at_an_end)):
+            name = unicodedata.name(char, "") or ("(a control character)" if kind == "Cc" else "(no name)")
+            where = f"after “{''.join(seen)[-20:]}”" if not at_an_end else "at the start" if i == 0 else "at the end"
+            found.append(f"U+{ord(char):04X} {name} {where}")
+        else:
+            seen.append(char)
+    if not found:
+        return None
+    more = f" and {len(found) - most:,} more" if len(found) > most else ""
+    return ", ".join(found[:most]) + more
 
 
 # -- a DAG's source in a URL, so that a reload or a shared link keeps it ----------------------

@@ -8,7 +8,7 @@ from collections import Counter
 
 import streamlit as st
 
-from engine.dag import DagSourceError, pack_source, unpack_source
+from engine.dag import DagSourceError, pack_source, unpack_source, unseen_characters
 from engine.lessons import DATA_DIR, scenario
 from engine.render import esc, markdown_text
 from lab_ui import frame, server, state
@@ -162,10 +162,18 @@ def show_run(trace) -> None:
     show_tasks(trace.dag)
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
+        unseen = unseen_characters(failed.conn_id)
+        failed_task = next(t for t in trace.dag.tasks if t.task_id == failed.task_id)
         st.warning(
             markdown_text(  # the result quotes the DAG's conn_id
                 f"Step {failed.number} fails: {failed.result}. No secrets backend has this conn_id: the task fails "
                 "before any session exists, as in the scenario “The conn_id is missing”."
+                + (
+                    f" This conn_id holds what cannot be seen (line {failed_task.conn_lineno}): {unseen}. Airflow "
+                    "looks a conn_id up as it is written, character for character."
+                    if unseen
+                    else ""
+                )
             ),
             icon="⚠️",
         )

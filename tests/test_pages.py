@@ -207,6 +207,28 @@ def test_your_dag_runs_from_step_1_in_the_chosen_scenario_and_the_url_keeps_it()
     assert any("the link is damaged" in w for w in said(broken.warning))
 
 
+def test_a_conn_id_with_a_character_that_cannot_be_seen_is_shown_to_hold_it():
+    """A conn_id pasted from a web page may hold a zero-width space: Airflow then says
+    "The conn_id `my_gcp_conn` isn't defined", the character unseen, of the connection the learner
+    sees stored. The warning above the player names the character, where it is, and the line."""
+    from engine.dag import pack_source
+    from engine.lessons import scenario
+
+    lesson = scenario("lesson").dag_source
+    assert "'my_gcp_conn'" in lesson and lesson.splitlines()[7].strip().startswith("gcp_conn_id")  # line 8
+    for conn_id, said_of_it in (
+        ("my_gcp_conn\u200b", "U+200B ZERO WIDTH SPACE at the end"),
+        ("my\u00a0gcp_conn", "U+00A0 NO-BREAK SPACE after “my”"),
+        (" my_gcp_conn", "U+0020 SPACE at the start"),
+    ):
+        at = open_app("pages/your_dag.py", dag=pack_source(lesson.replace("'my_gcp_conn'", repr(conn_id))))
+        warned = " ".join(said(at.warning))
+        assert "Step 2 fails" in warned and said_of_it in warned and "(line 8)" in warned, warned
+    at = open_app("pages/your_dag.py", dag=pack_source(lesson.replace("'my_gcp_conn'", "'my_gcp_con'")))
+    warned = " ".join(said(at.warning))
+    assert "Step 2 fails" in warned and "cannot be seen" not in warned, warned  # a typo is seen
+
+
 def test_your_dag_lists_tasks_that_use_no_connection():
     at = open_app("pages/your_dag.py")
     source = at.text_area(key="own_dag_source").value
