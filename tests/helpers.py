@@ -90,9 +90,12 @@ class Server:
     script's folder) decides which configuration the server runs with.
     """
 
-    def __init__(self, script: Path, home: Path, extra_env: dict | None = None, cwd: Path | None = None):
+    def __init__(
+        self, script: Path, home: Path, extra_env: dict | None = None, cwd: Path | None = None, base_path: str = ""
+    ):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # base_path: the lab served under a path, as behind a proxy that serves other things too
+        self.url = f"http://127.0.0.1:{self.port}" + (f"/{base_path}" if base_path else "")
         # What the server logs goes to a file: a pipe nobody read would stop a chatty server once
         # full, and a failing test can say what the server said (``said()``).
         self.log = tempfile.NamedTemporaryFile(prefix=f"streamlit-{self.port}-", suffix=".log", delete=False)  # noqa: SIM115 (closed by stop())
@@ -111,6 +114,8 @@ class Server:
                 str(self.port),
                 "--browser.gatherUsageStats",
                 "false",
+                "--server.baseUrlPath",
+                base_path,
             ],
             cwd=cwd or script.parent,
             env=env,

@@ -209,6 +209,38 @@ def test_the_sidebar_tells_a_screen_reader_which_page_is_open(page, lab_server):
     shown_is("🧭Step-by-step walkthrough")
 
 
+def test_the_lab_served_under_a_path_steps_links_and_goes_back(page, tmp_path):
+    """Deployed behind a proxy at /lab/ (``server.baseUrlPath``), as a school's server may serve it:
+    deep links, stepping with ?step= kept, the sidebar's links (and its mark of the page shown) and
+    Back all stay under the path."""
+    from tests.helpers import ROOT, Server
+
+    server = Server(ROOT / "app.py", tmp_path / "home", base_path="lab")
+    try:
+        assert server.url.endswith("/lab")
+        open_page(page, f"{server.url}/process_table?step=3")
+        step_heading(page, 3).wait_for()
+        page.wait_for_function(f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify(['📋Process table'])")
+        page.keyboard.press("ArrowRight")
+        step_heading(page, 4).wait_for()
+        page.wait_for_url(re.compile(r"/lab/process_table\?step=4$"))
+        page.get_by_role("link", name="Variable tracker").click()
+        page.wait_for_url(re.compile(r"/lab/variable_tracker\?step=4$"))
+        step_heading(page, 4).wait_for()
+        page.wait_for_function(f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify(['🔎Variable tracker'])")
+        page.go_back()
+        page.wait_for_url(re.compile(r"/lab/process_table\?step=4$"))
+        step_heading(page, 4).wait_for()
+        open_page(page, f"{server.url}/")
+        step_heading(page, 1).wait_for()
+        page.wait_for_function(
+            f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify(['🧭Step-by-step walkthrough'])"
+        )
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        server.stop()
+
+
 # What a field holds when it takes the focus (a phone's keyboard reads it then, before a key is
 # typed), and how it is drawn.
 FIELD = """(field) => {
