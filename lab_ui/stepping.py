@@ -190,6 +190,8 @@ def server_stepper(cursor: Player) -> None:
     step, total = cursor.step, cursor.total
     predicting = st.session_state.get(state.PREDICT, False) and not cursor.at_end
     st.caption(f"This run has {total:,} steps: too many to send to the browser at once, so each step is drawn here.")
+    if predicting:
+        st.caption(f"↓ Predict step {step + 1} below first: Next waits for it.")
     next_help = "Make a prediction below first" if predicting else "Next step (→)"  # as the player's title says
     buttons = [  # label, key, icon, move, disabled, key binding, help
         ("First", "step_first", "⏮", cursor.first, cursor.at_start, "Home", "First step (Home)"),
@@ -227,6 +229,9 @@ def _autoplay(cursor: Player) -> None:
     st.caption(f"▶ Autoplay: next step in {cursor.seconds_to_next(now):.0f} s")
 
 
+PREDICT_BOX = "predict_box"  # player.js's PREDICT_BOX is its class, .st-key-predict_box
+
+
 def predict_box(trace: Trace, cursor: Player) -> None:
     if cursor.prediction:
         right, truth = cursor.prediction
@@ -236,7 +241,7 @@ def predict_box(trace: Trace, cursor: Player) -> None:
         return
     choices = prediction_choices(trace)
     upcoming = cursor.step + 1  # the widgets are keyed by the step: each prediction starts empty
-    with st.container(border=True):
+    with st.container(border=True, key=PREDICT_BOX):  # the player's hint next to Next goes here
         st.markdown(f"**Predict step {upcoming}:** which tracked variable changes, and to what?")
         variable = st.selectbox("Variable", [NOTHING_CHANGES, *choices], key=f"predict_variable_{upcoming}")
         value = st.selectbox(

@@ -503,9 +503,10 @@ def test_keys_step_after_a_toggle_or_a_choice_was_clicked(page, lab_server):
     page.wait_for_timeout(1500)  # the shortcut handlers are bound just after the page is drawn
     toggle = page.get_by_text("Predict, then step", exact=True)
     toggle.click()
-    page.get_by_text(re.compile("Predict step 3")).wait_for()
+    question = page.get_by_text("Predict step 3:", exact=True)  # the question, not the line beside Next
+    question.wait_for()
     toggle.click()  # on, then off again
-    page.get_by_text(re.compile("Predict step 3")).wait_for(state="detached")
+    question.wait_for(state="detached")
     page.wait_for_selector(READY)
     page.wait_for_timeout(500)
     page.keyboard.press("ArrowRight")

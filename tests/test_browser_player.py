@@ -131,6 +131,30 @@ def test_a_revealed_prediction_and_autoplay_move_the_player(page, lab_server):
     page.get_by_text("Autoplay", exact=True).click()
 
 
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
+def test_predicting_says_next_to_next_why_it_waits_and_goes_to_the_question(page, lab_server, width, height):
+    """With "Predict, then step" on, Next is disabled and the question is below the views (1,070 px
+    below Next on a laptop, 2,000 on a phone). A line beside Next says so, on the first screen, and
+    takes the learner to the question, its first field focused and in view."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, f"{lab_server.url}/?step=2")
+    page.get_by_text("Predict, then step").click()
+    hint = page.get_by_role("button", name=re.compile("Predict step 3 below first"))
+    hint.wait_for()
+    next_box = page.locator(".lab-controls [data-move=next]").bounding_box()
+    box = hint.bounding_box()
+    assert box["y"] + box["height"] <= height and abs(box["y"] - next_box["y"]) <= 2 * next_box["height"], box
+    question = page.get_by_text("Predict step 3:")
+    assert question.bounding_box()["y"] > height  # the question is off the first screen
+    hint.click()
+    focused = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert focused == "Variable"
+    field = page.evaluate("() => document.activeElement.getBoundingClientRect().toJSON()")
+    assert field["top"] >= 0 and field["bottom"] <= height, field
+    page.get_by_role("button", name="Reveal step 3").click()
+    step_heading(page, 3).wait_for()
+
+
 def test_another_scenario_opens_its_own_run_at_its_first_step(page, lab_server):
     open_page(page, f"{lab_server.url}/?step=4")
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()

@@ -202,10 +202,10 @@ def test_keys_typed_in_a_text_field_do_not_step(harness):
 
 def test_buttons_slider_and_announcement_follow_the_step(harness):
     mount(harness, lesson_run(), step=1, nonce=40)
-    disabled = harness.evaluate("() => [...document.querySelectorAll('#host button')].map(b => b.disabled)")
+    disabled = harness.evaluate("() => [...document.querySelectorAll('#host button[data-move]')].map(b => b.disabled)")
     assert disabled == [True, True, False, False]  # First, Previous, Next, Last at step 1
     harness.get_by_role("button", name="Last").click()
-    disabled = harness.evaluate("() => [...document.querySelectorAll('#host button')].map(b => b.disabled)")
+    disabled = harness.evaluate("() => [...document.querySelectorAll('#host button[data-move]')].map(b => b.disabled)")
     assert disabled == [False, False, True, True]
     slider = harness.locator("#host input[type=range]")
     assert slider.get_attribute("aria-valuetext") == "Step 6 of 6: DAG run ends"
@@ -214,13 +214,27 @@ def test_buttons_slider_and_announcement_follow_the_step(harness):
 
 
 def test_predicting_holds_next_until_the_prediction_is_revealed(harness):
+    """Next waits for the prediction (asked below the views), and a line next to it says so: the
+    title of a disabled button is seen by few, and the question may be screens down."""
     mount(harness, lesson_run(), step=2, nonce=50, predicting=True)
-    assert harness.locator("#host button[data-move=next]").is_disabled()
+    next_button = harness.locator("#host button[data-move=next]")
+    hint = harness.locator("#host .lab-controls button:not([data-move])")
+    assert next_button.is_disabled()
+    assert hint.is_visible() and hint.inner_text() == "↓ Predict step 3 below first"
+    assert next_button.get_attribute("aria-describedby") == hint.get_attribute("id")  # read with Next
     harness.focus("#box")
     harness.keyboard.press("ArrowRight")
     assert heading(harness).startswith("Step 2 of 6")
     harness.keyboard.press("ArrowLeft")  # going back is allowed
     assert heading(harness).startswith("Step 1 of 6")
+    assert hint.inner_text() == "↓ Predict step 2 below first"
+    harness.keyboard.press("End")  # nothing left to predict
+    assert heading(harness).startswith("Step 6 of 6")
+    assert not hint.is_visible() and next_button.get_attribute("aria-describedby") is None
+    mount(harness, lesson_run(), step=2, nonce=51, predicting=False)
+    assert not next_button.is_disabled() and not hint.is_visible()
+    mount(harness, lesson_run(), step=2, nonce=51, predicting=True)  # the same step: only predicting changed
+    assert next_button.is_disabled() and hint.inner_text() == "↓ Predict step 3 below first"
 
 
 def test_the_url_is_replaced_in_the_order_python_writes_it(harness):

@@ -11,7 +11,7 @@ from engine.lessons import scenario, scenarios
 from engine.player import Player
 from engine.quiz import reference_trace
 from lab_ui import state
-from tests.helpers import generated_dag, open_app, player_data, step, texts
+from tests.helpers import generated_dag, open_app, player_data, said, step, texts
 from tests.test_browser_secrets import FORBIDDEN
 
 PAGES = ["walkthrough", "process_flow", "process_table", "variable_tracker", "full_transcript", "compare"]
@@ -174,3 +174,5 @@ def test_the_server_stepped_next_says_why_it_is_disabled_while_predicting(monkey
     next_button = at.button(key="step_next")
     assert next_button.disabled and next_button.help == "Make a prediction below first"
     assert "Predict step 4" in texts(at)
+    # seen, not only on hover: beside the buttons, as the browser's player says it
+    assert "↓ Predict step 4 below first: Next waits for it." in said(at.caption)

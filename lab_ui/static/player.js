@@ -15,6 +15,8 @@ export const KEYS = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End:
 export const REPORT_DELAY_MS = 250;
 const LONG_TABLE = 100; // engine/render.py's LONG_TABLE (the harness checks both mark the same tables)
 const LONG_WORD = /\S{21,}/gu; // engine/render.py's LONG_WORD (20): the harness checks both mark the same words
+const PREDICT_BOX = ".st-key-predict_box"; // lab_ui/stepping.py's predict_box (the browser tests find it)
+let players = 0; // for ids unique in the page
 const NOT_TYPING = new Set(["checkbox", "radio", "range", "button", "submit", "reset", "image", "file", "color"]);
 
 const CHROME = `
@@ -25,6 +27,7 @@ const CHROME = `
     <button type="button" data-move="prev" aria-keyshortcuts="ArrowLeft" title="Previous step (←)">◀ Previous</button>
     <button type="button" data-move="next" aria-keyshortcuts="ArrowRight" class="primary" title="Next step (→)">▶ Next</button>
     <button type="button" data-move="last" aria-keyshortcuts="End" title="Last step (End)">⏭ Last</button>
+    <button type="button" class="lab-predict-hint" hidden></button>
   </div>
   <label class="lab-slider"><span class="lab-slider-label"></span>
     <input type="range" min="1" step="1" data-testid="lab-step-slider"></label>
@@ -135,6 +138,17 @@ export class Player {
       this.buttons[b.dataset.move] = b;
       b.addEventListener("click", () => this.move(b.dataset.move));
     });
+    // While the learner predicts, Next waits, and this says why, next to it, and goes to the question
+    // (below the views, often screens down: the title of a disabled button is seen by few).
+    this.hint = q(".lab-predict-hint");
+    this.hint.id = `lab-predict-hint-${++players}`;
+    this.hint.addEventListener("click", () => {
+      const box = this.doc.querySelector(PREDICT_BOX);
+      if (!box) return;
+      box.scrollIntoView({ block: "center" });
+      const first = box.querySelector("input:not(:disabled), button:not(:disabled)");
+      if (first) first.focus({ preventScroll: true });
+    });
     this.slider.addEventListener("input", () => this.go(Number(this.slider.value), true));
     this.onKey = this.onKey.bind(this);
     this.onLink = this.onLink.bind(this);
@@ -216,6 +230,7 @@ export class Player {
       target = last.step;
     }
     this.go(target, false, rebuilt);
+    if (this.step) this.controls(this.step); // predicting may have changed, the step not
   }
 
   layout() {
@@ -290,11 +305,7 @@ export class Player {
     this.step = n;
     for (const s of this.slots) this.draw(s, n, before);
     const label = this.heading ? this.heading.textContent.trim() : `Step ${n} of ${this.total}`;
-    const b = this.buttons;
-    b.first.disabled = b.prev.disabled = n <= 1;
-    b.last.disabled = n >= this.total;
-    b.next.disabled = n >= this.total || this.predicting;
-    b.next.title = this.predicting && n < this.total ? "Make a prediction below first" : "Next step (→)";
+    this.controls(n);
     this.slider.value = String(n);
     this.slider.setAttribute("aria-valuetext", label);
     this.live.textContent = label;
@@ -302,6 +313,19 @@ export class Player {
     this.win.__labShown = { nonce: this.nonce, page: this.root.dataset.page, scenario: this.scenario, step: n };
     this.writeUrlSoon();
     if (byUser) this.schedule();
+  }
+
+  controls(n) {
+    const b = this.buttons;
+    const waiting = this.predicting && n < this.total;
+    b.first.disabled = b.prev.disabled = n <= 1;
+    b.last.disabled = n >= this.total;
+    b.next.disabled = n >= this.total || this.predicting;
+    b.next.title = waiting ? "Make a prediction below first" : "Next step (→)";
+    this.hint.hidden = !waiting;
+    this.hint.textContent = waiting ? `↓ Predict step ${n + 1} below first` : "";
+    if (waiting) b.next.setAttribute("aria-describedby", this.hint.id);
+    else b.next.removeAttribute("aria-describedby");
   }
 
   draw(s, n, before) {
