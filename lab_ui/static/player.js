@@ -142,6 +142,7 @@ export class Player {
     // (below the views, often screens down: the title of a disabled button is seen by few).
     this.hint = q(".lab-predict-hint");
     this.hint.id = `lab-predict-hint-${++players}`;
+    this.hinted = 0;
     this.hint.addEventListener("click", () => {
       const box = this.doc.querySelector(PREDICT_BOX);
       if (!box) return;
@@ -322,8 +323,11 @@ export class Player {
     b.last.disabled = n >= this.total;
     b.next.disabled = n >= this.total || this.predicting;
     b.next.title = waiting ? "Make a prediction below first" : "Next step (→)";
+    const hinted = waiting ? n + 1 : 0; // the step to predict; the DOM is touched only when it changes
+    if (hinted === this.hinted) return;
+    this.hinted = hinted;
     this.hint.hidden = !waiting;
-    this.hint.textContent = waiting ? `↓ Predict step ${n + 1} below first` : "";
+    this.hint.textContent = waiting ? `↓ Predict step ${hinted} below first` : "";
     if (waiting) b.next.setAttribute("aria-describedby", this.hint.id);
     else b.next.removeAttribute("aria-describedby");
   }
