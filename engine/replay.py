@@ -104,21 +104,31 @@ def page_layout(page: str, trace: Trace, lesson_trace: Trace | None = None, **op
         return [heading, Block("transcript", "transcript", render.transcript(trace))]
     if page == "compare":
         lesson_steps = len(lesson_trace.steps)
-        side = [
+        title = render.esc(options.get("title", ""))
+        # Two rows of the lesson | the scenario: the cards, then the flows. A phone stacks each row,
+        # so the two cards of a step come one after the other (not the lesson's whole column
+        # first), and each flow is named there, as the titles above the cards are screens up.
+        cards = [
             [
                 Block("lesson_title", "static", "<h3>The lesson</h3>"),
                 _step_block("lesson_card", lesson_trace, render.card_html, lesson_steps),
+            ],
+            [Block("run_title", "static", f"<h3>{title}</h3>"), _step_block("card", trace, render.card_html)],
+        ]
+        flows = [
+            [
+                Block("lesson_flow_title", "static", '<h4 class="lab-phone-only">The lesson</h4>'),
                 _step_block("lesson_flow", lesson_trace, render.flow_drawer(lesson_trace), lesson_steps),
             ],
             [
-                Block("run_title", "static", f"<h3>{render.esc(options.get('title', ''))}</h3>"),
-                _step_block("card", trace, render.card_html),
+                Block("run_flow_title", "static", f'<h4 class="lab-phone-only">{title}</h4>'),
                 _step_block("flow", trace, render.flow_drawer(trace)),
             ],
         ]
         return [
             heading,
-            side,
+            cards,
+            flows,
             Block("table_title", "static", "<h4>Process table of the scenario</h4>"),
             Block("table", "table", render.process_table(trace, lesson_trace)),
             Block("tracker_title", "static", "<h4>Variable tracker of the scenario</h4>"),

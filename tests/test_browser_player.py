@@ -155,6 +155,31 @@ def test_predicting_says_next_to_next_why_it_waits_and_goes_to_the_question(page
     step_heading(page, 3).wait_for()
 
 
+SLOT_TOPS = """() => Object.fromEntries([...document.querySelectorAll('.lab-views [data-slot]')]
+    .map(el => [el.dataset.slot, Math.round(el.getBoundingClientRect().top)]))"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
+def test_compare_sets_each_view_of_the_step_beside_its_match(page, lab_server, width, height):
+    """Compare shows the lesson and a scenario at the same step. On a laptop the two cards are side
+    by side and so are the two flows, each pair level. A phone stacks them. It used to put the
+    lesson's card and flow above the scenario's card, whose failure a learner then found a screen
+    and a half below the lesson's card. Now the two cards come one after the other, then the two
+    flows, each flow named."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, f"{lab_server.url}/compare?step=4&scenario=credentials_rejected")
+    step_heading(page, 4).wait_for()
+    top = page.evaluate(SLOT_TOPS)
+    flow_names = page.get_by_role("heading", name="The cloud rejects the credentials", level=4)
+    if width > 640:
+        assert top["card"] == top["lesson_card"] and top["flow"] == top["lesson_flow"], top
+        assert flow_names.count() == 0  # not drawn nor read: the column is named above its card
+    else:
+        assert top["lesson_card"] < top["card"] < top["lesson_flow"] < top["flow"], top
+        assert top["card"] - top["lesson_card"] < height / 2, top  # the two cards on one screen
+        assert flow_names.is_visible()
+
+
 def test_another_scenario_opens_its_own_run_at_its_first_step(page, lab_server):
     open_page(page, f"{lab_server.url}/?step=4")
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()
