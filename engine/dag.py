@@ -253,7 +253,7 @@ def unseen_characters(text: str, most: int = 3) -> str | None:
     """What an id holds that its reader cannot see, said in words, or ``None``: a character that is
     invisible or a control character anywhere (a zero-width space pasted from a web page), a space
     other than the ASCII one anywhere (a no-break space), or a space at either end. Airflow looks a
-    conn_id up as written, so ``'my_gcp_conn\u200b'`` is not ``my_gcp_conn``, and says so in words
+    conn_id up as written, so ``'my_gcp_conn\\u200b'`` is not ``my_gcp_conn``, and says so in words
     that show neither."""
     found, seen = [], []  # what cannot be seen, said; what can, so far
     for i, char in enumerate(text):
