@@ -156,6 +156,11 @@ def show_tasks(dag) -> None:
         )
 
 
+def conn_line(dag, task_id: str) -> int | None:
+    """The line of a task's conn_id argument (looked for only when a warning quotes it)."""
+    return next(t.conn_lineno for t in dag.tasks if t.task_id == task_id)
+
+
 def show_run(trace) -> None:
     if ss[RAN] != ss[SOURCE]:
         st.caption("You changed the source since the last run: press “Run this DAG” to run it.")
@@ -163,14 +168,13 @@ def show_run(trace) -> None:
     failed = trace.failed_step
     if failed is not None and failed.kind == "request_connection":
         unseen = unseen_characters(failed.conn_id)
-        failed_task = next(t for t in trace.dag.tasks if t.task_id == failed.task_id)
         st.warning(
             markdown_text(  # the result quotes the DAG's conn_id
                 f"Step {failed.number} fails: {failed.result}. No secrets backend has this conn_id: the task fails "
                 "before any session exists, as in the scenario “The conn_id is missing”."
                 + (
-                    f" This conn_id holds what cannot be seen (line {failed_task.conn_lineno}): {unseen}. Airflow "
-                    "looks a conn_id up as it is written, character for character."
+                    f" This conn_id holds what cannot be seen (line {conn_line(trace.dag, failed.task_id)}): {unseen}. "
+                    "Airflow looks a conn_id up as it is written, character for character."
                     if unseen
                     else ""
                 )

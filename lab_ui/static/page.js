@@ -11,6 +11,8 @@
 //   in the script, so a change of page runs it again; Streamlit also draws the links anew on its
 //   own (a first load draws them twice), so they are marked again whenever the sidebar changes.
 ((codeFields, pagePath) => {
+  const SIDEBAR = '[data-testid="stSidebar"]';
+  const PAGE_LINK = `${SIDEBAR} a[data-testid="stPageLink-NavLink"]`;
   window.__labShownPage = pagePath;
   if (window.__labWatchSidebar) return window.__labWatchSidebar(20);
   // The links' hrefs are relative to the app's root ("?step=2" is the home page's, "quiz?step=2"
@@ -18,7 +20,7 @@
   const markShown = () => {
     const root = new URL(".", location.href);
     const shown = new URL(window.__labShownPage, root).pathname;
-    for (const link of document.querySelectorAll('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]')) {
+    for (const link of document.querySelectorAll(PAGE_LINK)) {
       const current = new URL(link.getAttribute("href") || "", root).pathname === shown;
       if (current === link.hasAttribute("aria-current")) continue;
       if (current) link.setAttribute("aria-current", "page");
@@ -30,7 +32,7 @@
   const observer = new MutationObserver(markShown);
   let watched = null;
   const watchSidebar = (tries) => {
-    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    const sidebar = document.querySelector(SIDEBAR);
     if (!sidebar) return tries > 0 && setTimeout(() => watchSidebar(tries - 1), 100);
     if (sidebar !== watched) {
       observer.disconnect();
@@ -66,7 +68,7 @@
   document.addEventListener("focusin", asWritten, true);
   document.addEventListener("click", (event) => {
     if (event.target.closest('[role="option"]')) blurSoon();
-    const link = event.target.closest('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]');
+    const link = event.target.closest(PAGE_LINK);
     if (link && window.matchMedia("(max-width: 640px)").matches) {
       setTimeout(() => {
         const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
