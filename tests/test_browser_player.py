@@ -48,6 +48,18 @@ def test_every_stepped_page_steps_in_the_browser_with_no_round_trip(page, lab_se
     assert address(page, rf"/{path}\?step=6{scenario}$").endswith(f"/{path}?step=6{scenario}")
 
 
+def test_the_narration_is_drawn_without_markdown_marks(page, lab_server):
+    open_page(page, f"{lab_server.url}/?step=3")
+    narration = page.locator('[data-slot="narration"]')
+    drawn = narration.inner_text()
+    assert "a bigquery.Client for project lab-practice-project, to run as" in drawn, drawn
+    assert "`" not in drawn, drawn
+    page.keyboard.press("ArrowLeft")  # a step whose lesson words hold code spans: drawn as code
+    step_heading(page, 2).wait_for()
+    assert narration.locator("code", has_text="my_gcp_conn").count() >= 1
+    assert "`" not in narration.inner_text()
+
+
 def test_the_step_reaches_the_server_a_reload_and_the_other_pages(page, lab_server):
     open_page(page, f"{lab_server.url}/?step=1")
     for _ in range(3):

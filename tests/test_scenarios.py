@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from engine import render
 from engine.connection import Connection
 from engine.lessons import DATA_DIR, scenario, scenarios
 from engine.quiz import reference_trace
@@ -198,6 +201,20 @@ def test_an_unknown_scenario_in_the_url_shows_the_lesson_and_a_notice():
     at = open_app(scenario="nope", step="2")
     assert "There is no scenario “nope”" in at.warning[0].value
     assert at.session_state["lab_scenario"] == "lesson"
+
+
+@pytest.mark.parametrize("scenario_id", IDS)
+def test_no_narration_draws_a_backtick_as_text(scenario_id):
+    """The lesson's `code` spans are drawn as code; a value of the run is drawn as text, backticks and
+    all. So a value must hold none of the lab's own Markdown: step 3 read "for project
+    `lab-practice-project`", backticks shown. Airflow's own words keep theirs, inside a code span."""
+    trace = reference_trace(scenario_id)
+    for s in trace.steps:
+        drawn = render.narration_html(trace, s.number)
+        outside_code = html.unescape(re.sub(r"<code>.*?</code>", "", drawn))
+        assert "`" not in outside_code, (s.number, outside_code)
+    if scenario_id == "lesson":
+        assert "a bigquery.Client for project lab-practice-project, to run as" in trace.step(3).narration
 
 
 def test_choosing_a_scenario_in_the_sidebar_changes_every_view():
