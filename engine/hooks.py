@@ -40,6 +40,10 @@ class Credentials:
     principal: str  # who the calls run as, e.g. the service account's e-mail ("" when unknown yet)
     scope: str | None  # the project (Google), region (AWS) or account URL (Azure)
     ambient: bool = False  # the worker's own identity (ADC, boto3's chain, DefaultAzureCredential)
+    # How a request shows the cloud the credentials (the lesson's words for each: ``first_request``):
+    # "token" (fetched at the first request), "aws_keys" (SigV4-signed), "aws_chain", "shared_key",
+    # "sas", "connection_string", "anonymous"
+    auth: str = "token"
 
 
 @dataclass
@@ -54,6 +58,7 @@ class ClientSession:
     scope_name: str = "project"
     state: str = "open"
     ambient: bool = False
+    auth: str = "token"  # Credentials.auth
     token: bool = False  # whether an access token has been fetched
     requests: list[str] = field(default_factory=list)
 
@@ -168,6 +173,7 @@ class SimulatedHook:
             credential_source=creds.kind,
             scope_name=self.scope_name,
             ambient=creds.ambient,
+            auth=creds.auth,
         )
 
 
@@ -205,7 +211,7 @@ class GoogleCloudHook(SimulatedHook):
             )
         project = get("project")
         if get("is_anonymous"):
-            return Credentials("anonymous credentials", "anonymous", project)
+            return Credentials("anonymous credentials", "anonymous", project, auth="anonymous")
         key_path = get("key_path")
         if key_path:
             if str(key_path).endswith(".p12"):
@@ -270,10 +276,10 @@ class AwsHook(SimulatedHook):
         extra = conn.extra_dejson
         region = extra.get("region_name")
         if conn.login and conn.password:
-            return Credentials("access key pair from login and password", str(conn.login), region)
+            return Credentials("access key pair from login and password", str(conn.login), region, auth="aws_keys")
         if extra.get("aws_access_key_id") and extra.get("aws_secret_access_key"):
-            return Credentials("access key pair from extra", str(extra["aws_access_key_id"]), region)
-        return Credentials("boto3's default credential chain", "", region, ambient=True)
+            return Credentials("access key pair from extra", str(extra["aws_access_key_id"]), region, auth="aws_keys")
+        return Credentials("boto3's default credential chain", "", region, ambient=True, auth="aws_chain")
 
 
 class WasbHook(SimulatedHook):
@@ -295,18 +301,22 @@ class WasbHook(SimulatedHook):
             parts = dict(p.split("=", 1) for p in str(conn_str).split(";") if "=" in p)
             if not parts.get("AccountName") and not parts.get("BlobEndpoint"):
                 raise HookError("Connection string is either blank or malformed.", "ValueError")
-            return Credentials("connection string", parts.get("AccountName", ""), parts.get("BlobEndpoint"))
+            account = parts.get("AccountName", "")
+            return Credentials("connection string", account, parts.get("BlobEndpoint"), auth="connection_string")
         account_url = account_url_of(conn.host, conn.login)
         if get("tenant_id"):
             return Credentials("service principal (ClientSecretCredential)", str(conn.login or ""), account_url)
+        # A key stands for the storage account itself: whoever holds it has the account's full rights.
+        key_holder = "the storage account itself (its key grants full access)"
         if get("shared_access_key"):
-            return Credentials("shared access key from extra", account_url, account_url)
+            return Credentials("shared access key from extra", key_holder, account_url, auth="shared_key")
         if get("sas_token"):
-            return Credentials("SAS token", account_url, account_url)
+            holder = "the SAS token's holder (with the rights it grants)"
+            return Credentials("SAS token", holder, account_url, auth="sas")
         if conn.password:
-            return Credentials("shared account key (password)", account_url, account_url)
+            return Credentials("shared account key (password)", key_holder, account_url, auth="shared_key")
         if get("account_key"):
-            return Credentials("account key from extra", account_url, account_url)
+            return Credentials("account key from extra", key_holder, account_url, auth="shared_key")
         return Credentials("DefaultAzureCredential", "", account_url, ambient=True)
 
 

@@ -33,7 +33,7 @@ class Words(Strict):
     action: str
     state: str | dict[str, str]
     result: str
-    narration: str
+    narration: str | dict[str, str]
 
 
 class StepKind(Strict):
@@ -45,6 +45,11 @@ class StepKind(Strict):
     fallback: Words | None = None
     failed: Words | None = None
     failed_without_session: Words | None = None
+
+
+class FirstRequest(Strict):
+    built: str
+    used: str
 
 
 class LookupWords(Strict):
@@ -81,6 +86,7 @@ class Lesson(Strict):
     flow: list[Node]
     steps: dict[str, StepKind]
     lookup_words: LookupWords
+    first_request: dict[str, FirstRequest]
     variables: dict[str, dict[str, str]]
     tracker_columns: list[TrackerColumn]
     unchanged: str

@@ -114,7 +114,8 @@ class Runner:
         self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
         self._lookups: dict[str, str] = {}
         self._task_facts: dict[int, dict] = {}
-        self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
+        self._words = self.lesson["variables"]
+        self._first_request = self.lesson["first_request"]  # the lesson's words for each state of each variable
         for frame in self.frames:
             self._record_values(frame, 0)
         self._events = self._process()
@@ -166,12 +167,16 @@ class Runner:
             return
         frame.session = session
         frame.task_status = "running"
-        yield self._event(frame, "create_session", "ok", task, {**facts, **session_facts(session)})
+        first = self._first_request[session.auth]  # what the first request does with the credentials
+        yield self._event(
+            frame, "create_session", "ok", task, {**facts, **session_facts(session), "first_request": first["built"]}
+        )
 
         outcome = "ok"
         try:
             answer = self.cloud.call(session, task.call, task.task_id, self.dag.dag_id)
-            yield self._event(frame, "api_call", "ok", task, {"call": task.call, "answer": answer})
+            facts = {"call": task.call, "answer": answer, "first_use": first["used"]}
+            yield self._event(frame, "api_call", "ok", task, facts)
         except HookError as err:
             outcome = "failed"
             frame.task_status = "failed"
@@ -301,11 +306,19 @@ class Runner:
         return Value(state, self._words[self.tracked[i]][state], detail)
 
 
+# Who a client with no identity of its own runs as: DefaultAzureCredential looks for one at the
+# first request that needs a token; boto3 resolves its default chain as the client is built.
+_NO_PRINCIPAL = {
+    "token": "none yet (the default chain decides at the first request)",
+    "aws_chain": "none (boto3's default chain found no credentials on this worker)",
+}
+
+
 def session_facts(session: ClientSession) -> dict[str, Any]:
     return {
         "project": session.project,
         "target": session.target,
-        "principal": session.principal or "none yet (the default chain decides at the first request)",
+        "principal": session.principal or _NO_PRINCIPAL.get(session.auth, _NO_PRINCIPAL["token"]),
         "credential_source": session.credential_source,
     }
 

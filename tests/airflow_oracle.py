@@ -126,6 +126,38 @@ def chains() -> dict:
     }
 
 
+def task_reads_connection(conn_id: str, env: dict[str, str], lines: list[str]) -> dict:
+    """A task process asks for ``conn_id`` (``airflow.sdk.execution_time.context._get_connection``,
+    what a hook's ``get_connection`` calls) with ``env`` set in its environment. The supervisor's
+    channel is a recorder, and answers every ``GetConnection`` with "not found". Returns what the task
+    sent the supervisor, which backend's answer it used, what it raised, and ``lines`` as its log
+    would show them afterwards."""
+    from unittest import mock
+
+    from airflow.sdk._shared.secrets_masker import redact
+    from airflow.sdk._shared.secrets_masker import reset_secrets_masker as reset_task_masker
+    from airflow.sdk.execution_time import context, task_runner
+    from airflow.sdk.execution_time.comms import ErrorResponse
+    from airflow.sdk.execution_time.secrets import DEFAULT_SECRETS_SEARCH_PATH_WORKERS
+
+    reset_task_masker()
+    comms = mock.Mock()
+    comms.send.side_effect = lambda msg: ErrorResponse() if type(msg).__name__ == "GetConnection" else None
+    found, raised = None, None
+    with mock.patch.dict(os.environ, env), mock.patch.object(task_runner, "SUPERVISOR_COMMS", comms, create=True):
+        try:
+            found = context._get_connection(conn_id).conn_type
+        except Exception as err:
+            raised = f"{type(err).__name__}: {err}"
+    return {
+        "chain": [p.rsplit(".", 1)[1] for p in DEFAULT_SECRETS_SEARCH_PATH_WORKERS],
+        "sent": [type(call.args[0]).__name__ for call in comms.send.call_args_list],
+        "conn_type": found,
+        "raised": raised,
+        "log": [redact(line) for line in lines],
+    }
+
+
 def task_states() -> list[str]:
     from airflow.utils.state import TaskInstanceState
 
@@ -142,6 +174,7 @@ OPERATIONS = {
     "mask_lines": lambda r: mask_lines(r["secrets"], r["lines"]),
     "chains": lambda r: chains(),
     "task_states": lambda r: task_states(),
+    "task_reads_connection": lambda r: task_reads_connection(r["conn_id"], r["env"], r["lines"]),
     "test_connection_default": lambda r: test_connection_default(),
     "models_from_uri": lambda r: fields_of(Connection(conn_id=r.get("conn_id"), uri=r["uri"])),
     "task_from_uri": lambda r: fields_of(TaskConnection.from_uri(r["uri"], conn_id=r.get("conn_id") or "c")),

@@ -103,6 +103,30 @@ def test_the_worker_and_server_chains_are_airflows(airflow):
     assert server.index("AIRFLOW_CONN_MY_GCP_CONN") < server.index("metadata DB")
 
 
+def test_a_connection_in_the_workers_environment_is_read_in_the_task_as_the_lesson_says(airflow):
+    """Step 2 of the lesson's run says where the connection came from. From the worker's environment
+    (scenario env_var_wins): the task reads it itself and masks its secrets, and no API server takes
+    part. From the metadata DB: the task asks the API server. Airflow's own task code decides."""
+    uri = scenario("env_var_wins").env["AIRFLOW_CONN_MY_GCP_CONN"]
+    assert uri.startswith("google-cloud-platform://?")  # the scenario's URI, with a password to follow
+    uri = uri.replace("://", "://:pw-in-the-uri@", 1)
+    in_env = airflow.ask(
+        "task_reads_connection", conn_id="my_gcp_conn", env={"AIRFLOW_CONN_MY_GCP_CONN": uri}, lines=["pw-in-the-uri"]
+    )["ok"]
+    assert in_env["conn_type"] == "google_cloud_platform" and in_env["raised"] is None
+    assert "GetConnection" not in in_env["sent"] and "MaskSecret" in in_env["sent"], in_env["sent"]
+    assert in_env["log"] == ["***"]
+    said = reference_trace("env_var_wins").step(2).narration
+    assert "`AIRFLOW_CONN_MY_GCP_CONN` is set in the worker's own environment" in said
+    assert "No API server, metadata DB or Fernet key takes part" in said and "log masker" in said
+    assert "API server decrypts" not in said
+
+    not_in_env = airflow.ask("task_reads_connection", conn_id="my_gcp_conn", env={}, lines=[])["ok"]
+    assert not_in_env["sent"] == ["GetConnection"]  # the Execution API: the API server reads the DB
+    said = reference_trace("lesson").step(2).narration
+    assert "the API server decrypts the row and sends plain values" in said and "worker's own environment" not in said
+
+
 def test_the_task_log_is_what_airflows_masker_prints(airflow):
     """The AWS DAG along the real path: its log, masked by the lab, equals the same lines masked
     by Airflow's own secrets masker once the connection's password and extra are registered."""
