@@ -50,11 +50,11 @@ class AirflowRunner(Runner):
 
     def _process(self) -> Iterator[Event]:
         first = self.dag.tasks[0]
-        yield Event("dag_start", "ok", None, {"conn_arg": first.conn_arg, "conn_id": first.conn_id})
+        yield Event("dag_start", "ok", None, {"conn_arg": first.conn_arg, "conn_id": first.conn_id, **self._size})
         for frame in self.frames:
             yield from self._run_task(frame)
         failed = sum(f.task_status == "failed" for f in self.frames)
-        yield Event("dag_end", "failed" if failed else "ok", None, {"failed": failed})
+        yield Event("dag_end", "failed" if failed else "ok", None, {"failed": failed, **self._size})
 
     def _log(self, text: str, logger: str = "task") -> str:
         return f"[00:00:{len(self.steps) + 1:02d}] INFO - {text}  ({logger})"

@@ -63,7 +63,7 @@ def at(place: str) -> tuple[Marker, ...]:
 def step_place(step: Step, field_name: str) -> str:
     place = f"steps.{step.kind}.{step.outcome}.{field_name}"
     template = step.templates.lesson["steps"][step.kind][step.outcome][field_name] if step.templates else None
-    return f"{place}.{step.fact('source')}" if isinstance(template, dict) else place
+    return f"{place}.{step.variant}" if isinstance(template, dict) else place
 
 
 def of_step(step: Step, field_name: str) -> tuple[Marker, ...]:

@@ -123,7 +123,7 @@ class Runner:
     # -- the run, as live objects --------------------------------------------------------
     def _process(self) -> Iterator[Event]:
         first = self.dag.tasks[0]
-        yield Event("dag_start", "ok", None, {"conn_arg": first.conn_arg, "conn_id": first.conn_id})
+        yield Event("dag_start", "ok", None, {"conn_arg": first.conn_arg, "conn_id": first.conn_id, **self._size})
         for frame in self.frames:
             yield from self._run_task(frame)
         for frame in self.frames:
@@ -131,7 +131,12 @@ class Runner:
                 frame.task_status = "success"
             frame.release()
         failed = sum(f.task_status == "failed" for f in self.frames)
-        yield Event("dag_end", "failed" if failed else "ok", None, {"failed": failed})
+        yield Event("dag_end", "failed" if failed else "ok", None, {"failed": failed, **self._size})
+
+    @property
+    def _size(self) -> dict[str, Any]:
+        """The DAG's size, which the lesson's words for the run's start and end follow."""
+        return {"tasks": len(self.frames), "variant": "one" if len(self.frames) == 1 else "several"}
 
     def _run_task(self, frame: TaskFrame) -> Iterator[Event]:
         task = frame.task

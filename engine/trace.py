@@ -128,6 +128,12 @@ class Step:
         return self.own_facts[name] if name in self.own_facts else self.task_facts.get(name)
 
     @property
+    def variant(self) -> str | None:
+        """Which wording of a field the lesson uses when it has several: the DAG's size for the run's
+        start and end ("one", "several"), where the connection came from for a look-up."""
+        return self.fact("variant") or self.fact("source")
+
+    @property
     def failed(self) -> bool:
         return self.outcome.startswith("failed")
 
@@ -137,7 +143,7 @@ class Step:
     def words_with(self, field_name: str, escape) -> str:
         """The lesson's words for this step with each of the run's values (secrets masked) passed
         through ``escape`` first: a page that draws markup escapes the values, never the lesson."""
-        template = self.templates(self.kind, self.outcome, field_name, self.fact("source"))
+        template = self.templates(self.kind, self.outcome, field_name, self.variant)
         masked = self.facts  # masked once per step, for all its columns
         values = masked if escape is str else {k: escape(v) if isinstance(v, str) else v for k, v in masked.items()}
         return self.redactor(template.format_map(values))

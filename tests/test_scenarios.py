@@ -238,6 +238,14 @@ def test_the_first_request_shows_the_credentials_as_each_cloud_does(scenario_id,
         assert "no token is fetched" in notes and "google-auth" not in notes
 
 
+def test_the_runs_start_and_end_are_told_for_the_dags_number_of_tasks():
+    one, two = reference_trace("lesson"), reference_trace("two_tasks")
+    assert "queues its task;" in one.steps[0].narration and "The task's process has ended" in one.steps[-1].narration
+    assert "queues its 2 tasks; a worker will run each of them" in two.steps[0].narration
+    assert "Each task's process has ended" in two.steps[-1].narration
+    assert reference_trace("missing_conn_id").steps[-1].narration == "The task failed, so the DAG run is marked failed."
+
+
 def test_choosing_a_scenario_in_the_sidebar_changes_every_view():
     at = open_app()
     at.selectbox(key="scenario_select").set_value("missing_conn_id").run()
