@@ -148,6 +148,7 @@ class Operator(Strict):
     provider: Literal["google", "aws", "azure", "generic"]
     conn_arg: str
     default_conn_id: str | None
+    does: str  # "connect to Google Cloud BigQuery and run a job": the execution sample's caption says it
     call: str
     module: str
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from engine.lessons import scenario
+from engine.lessons import operators, scenario
 from lab_ui import frame, state
 
 frame.require()
@@ -19,7 +19,7 @@ marked = [
     for i, line in enumerate(lines)
 ]
 st.code("\n".join(marked), language="python", line_numbers=True)
-st.markdown(trace.lesson["sample_caption"].format(conn_id=task.conn_id))
+st.markdown(trace.lesson["sample_caption"].format(conn_id=task.conn_id, does=operators()[task.operator]["does"]))
 st.markdown(
     f"At run time the task asks Airflow for `{task.conn_id}` (step "
     f"{trace.standing_for('request_connection').number}), when `{task.operator}.execute()` builds its "
