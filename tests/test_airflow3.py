@@ -285,6 +285,37 @@ def test_wasb_tries_credentials_in_get_conns_order(store, fields, source):
     assert trace.first("create_session").facts["credential_source"] == source
 
 
+TOKEN = "the access token is fetched at the first request"
+SIGNED_BY_KEY = "signs each request with the account's shared key"
+
+
+@pytest.mark.parametrize(
+    "conn_type, dag, fields, said",
+    [
+        ("google_cloud_platform", GOOGLE_DAG, {"extra": {"key_path": "/k.json"}}, TOKEN),
+        ("google_cloud_platform", GOOGLE_DAG, {"extra": {"key_secret_name": "key"}}, TOKEN),
+        ("google_cloud_platform", GOOGLE_DAG, {"extra": {"is_anonymous": True}}, "anonymous credentials send no"),
+        ("aws", AWS_DAG, {"login": "AKIA1", "password": "s"}, "boto3 signs each request with the key pair"),
+        ("aws", AWS_DAG, {"extra": {"aws_access_key_id": "A", "aws_secret_access_key": "s"}}, "with the key pair"),
+        ("aws", AWS_DAG, {}, "boto3 asks its default chain"),
+        ("wasb", AZURE_DAG, {"extra": {"connection_string": "AccountName=a;AccountKey=b"}}, "in the connection"),
+        ("wasb", AZURE_DAG, {"login": "app", "password": "secret", "extra": {"tenant_id": "t"}}, TOKEN),
+        ("wasb", AZURE_DAG, {"login": "acct", "extra": {"sas_token": "sv=1&sig=x"}}, "the SAS token goes with"),
+        ("wasb", AZURE_DAG, {"login": "acct", "extra": {"shared_access_key": "x"}}, SIGNED_BY_KEY),
+        ("wasb", AZURE_DAG, {"login": "acct", "password": "k"}, SIGNED_BY_KEY),
+        ("wasb", AZURE_DAG, {"login": "acct", "extra": {"account_key": "x"}}, SIGNED_BY_KEY),
+        ("wasb", AZURE_DAG, {"login": "acct"}, TOKEN),  # DefaultAzureCredential: a token, at the first request
+    ],
+)
+def test_every_way_a_hook_builds_credentials_says_what_its_first_request_does(store, conn_type, dag, fields, said):
+    """Only a token-based credential fetches a token at the first request: a key pair or a shared key
+    signs each request, a SAS goes with it (the api_call notes quote the hooks that hand them over)."""
+    trace = lesson_run(store, conn_type, dag, **fields)
+    built = trace.first("create_session")
+    assert built.outcome == "ok" and said in built.narration, built.narration
+    assert ("access token" in built.narration) == (said == TOKEN)
+
+
 def test_default_azure_credential_fails_at_the_first_request(store):
     trace = lesson_run(store, "wasb", AZURE_DAG, login="acct")
     assert (trace.failed_step.kind, trace.failed_step.error_type) == ("api_call", "ClientAuthenticationError")
