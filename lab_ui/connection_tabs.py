@@ -51,10 +51,12 @@ def intro() -> None:
     )
     member = ss.get(state.MEMBER)
     who = f"{member.name}'s (kept with your class name and PIN)" if member else "this browser's (kept in a cookie)"
-    cols = st.columns([3, 1], vertical_alignment="center")
-    cols[0].caption(f"Practice connections: {who}.")
+    # One row that wraps: the button is as wide as its words (in a quarter-width column its label was
+    # cut to "Reset my practice connecti…" on a laptop)
+    row = st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute")
+    row.caption(f"Practice connections: {who}.", width="content")
     if not ss.get(RESET_ASKED):
-        cols[1].button(
+        row.button(
             "Reset my practice connections",
             key="sandbox_reset",
             on_click=lambda: ss.update({RESET_ASKED: True}),

@@ -114,9 +114,19 @@ def test_every_page_opens_without_an_exception(page, lab_server, path, title):
     assert "step=3" in page.url  # the step is kept, whether or not the page shows it
     page.wait_for_timeout(300)
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.evaluate(CUT_LABELS) == [], path  # on a laptop (1280 px)
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=SHOTS / f"{path or 'Walkthrough'}.png", full_page=True)
+
+
+# The words of a button, tab or label that are drawn cut off with an ellipsis ("Reset my practice
+# connecti…": a label wider than the column it was put in).
+CUT_LABELS = """() => [...document.querySelectorAll('button, [role=tab], label')]
+    .filter(el => el.getBoundingClientRect().width > 0)
+    .filter(el => [el, ...el.querySelectorAll('*')].some(t => getComputedStyle(t).textOverflow === 'ellipsis'
+        && t.scrollWidth > t.clientWidth + 1))
+    .map(el => el.innerText.trim())"""
 
 
 OVERFLOW = """() => [document.documentElement, document.querySelector('[data-testid="stMain"]')]
@@ -131,6 +141,7 @@ def test_a_phone_wide_page_does_not_scroll_sideways(page, lab_server, path):
     page.get_by_role("heading", name=re.compile(PAGES[path])).wait_for()
     page.wait_for_timeout(300)
     assert not page.evaluate(OVERFLOW), path
+    assert page.evaluate(CUT_LABELS) == [], path
 
 
 # Every word of a table cell that is drawn on two lines (its text range has two boxes), but for
