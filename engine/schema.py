@@ -86,6 +86,7 @@ class Lesson(Strict):
     flow: list[Node]
     steps: dict[str, StepKind]
     lookup_words: LookupWords
+    asked_when: dict[Literal["google", "aws", "azure", "generic"], str]
     first_request: dict[str, FirstRequest]
     variables: dict[str, dict[str, str]]
     tracker_columns: list[TrackerColumn]

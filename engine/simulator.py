@@ -251,6 +251,7 @@ class Runner:
                 "conn_id": task.conn_id if task else None,
                 "conn_arg": task.conn_arg if task else None,
                 "provider": task.provider if task else None,
+                "asked_when": self.lesson["asked_when"][task.provider] if task else None,
             }
         return made(
             Step,

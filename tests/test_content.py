@@ -56,3 +56,17 @@ def test_a_scenario_with_a_typo_fails_when_the_scenarios_load(tmp_path, monkeypa
             lessons.scenarios()
     finally:
         lessons.scenarios.cache_clear()
+
+
+def test_every_operator_and_every_way_of_authorising_has_the_lessons_words():
+    """The run fills a look-up's words from ``asked_when`` (by the operator's provider) and a client's
+    from ``first_request`` (by how its credentials are shown): a missing entry would stop a run."""
+    import re
+    from pathlib import Path
+
+    from engine.hooks import __file__ as hooks_file
+    from engine.lessons import lesson, operators
+
+    assert {spec["provider"] for spec in operators().values()} <= set(lesson()["asked_when"])
+    ways = set(re.findall(r'auth(?:: str)? ?= ?"(\w+)"', Path(hooks_file).read_text(encoding="utf-8")))
+    assert len(ways) >= 7 and ways <= set(lesson()["first_request"]), ways

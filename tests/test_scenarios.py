@@ -238,6 +238,25 @@ def test_the_first_request_shows_the_credentials_as_each_cloud_does(scenario_id,
         assert "no token is fetched" in notes and "google-auth" not in notes
 
 
+@pytest.mark.parametrize(
+    "scenario_id, when, quoted",
+    [
+        ("lesson", "the Google hook asks as it is built", "self.get_connection(self.gcp_conn_id)"),
+        ("aws_s3", "AwsBaseHook asks the first time it needs the connection", "self.get_connection(self.aws_conn_id)"),
+        ("azure_blob", "WasbHook asks as it builds its BlobServiceClient", "conn = self.get_connection(self.conn_id)"),
+    ],
+)
+def test_the_look_up_is_said_to_happen_when_each_hook_asks(scenario_id, when, quoted):
+    """Only GoogleBaseHook asks for its connection in its constructor; AwsBaseHook asks when its
+    connection is first needed, WasbHook as it builds the client. The note beside the step quotes
+    the provider's line that asks (tests/test_airflow_sources.py finds it in the provider)."""
+    step = reference_trace(scenario_id).first("request_connection")
+    assert when in step.narration, step.narration
+    assert any(quoted in note["quote"] for note in notes_of("request_connection", step.fact("provider")))
+    if scenario_id != "lesson":
+        assert "as it is built" not in step.narration
+
+
 def test_the_runs_start_and_end_are_told_for_the_dags_number_of_tasks():
     one, two = reference_trace("lesson"), reference_trace("two_tasks")
     assert "queues its task;" in one.steps[0].narration and "The task's process has ended" in one.steps[-1].narration
