@@ -197,12 +197,12 @@ def step_markers_html(trace: Trace, step: int, held: list[tuple] | None = None) 
 def notes_html(trace: Trace, step: int) -> str:
     """ "In real Airflow 3": closed until opened; the player keeps it open across steps."""
     s = trace.step(step)
-    return _notes(s.kind, s.fact("provider"))
+    return _notes(s.kind, s.fact("provider"), s.fact("call"))
 
 
-@cache  # the notes are data/airflow_notes.yaml's (read once), chosen by the step's kind and provider
-def _notes(kind: str, provider: str | None) -> str:
-    notes = notes_of(kind, provider)
+@cache  # the notes are data/airflow_notes.yaml's (read once), chosen by the step's kind, provider and call
+def _notes(kind: str, provider: str | None, call: str | None) -> str:
+    notes = notes_of(kind, provider, call)
     if not notes:
         return ""
     items = "".join(

@@ -171,6 +171,7 @@ class Note(Strict):
     file: str
     quote: str
     provider: str | None = None
+    call: str | None = None  # only beside a step that makes this cloud call (insert_job: BigQuery's job)
 
 
 class Simplification(Strict):

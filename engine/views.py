@@ -225,6 +225,11 @@ def marked_words(trace: Trace, every_step: bool = False) -> list[tuple[str, str,
     return found
 
 
-def notes_of(kind: str, provider: str | None) -> list[dict]:
-    """The "in real Airflow 3" notes on a kind of step: the general ones and ``provider``'s."""
-    return [n for n in airflow_notes().get(kind, []) if n.get("provider") in (None, provider)]
+def notes_of(kind: str, provider: str | None, call: str | None = None) -> list[dict]:
+    """The "in real Airflow 3" notes on a kind of step: the general ones, ``provider``'s, and those
+    on the cloud call the step makes (``call``: e.g. only insert_job builds a BigQuery job id)."""
+    return [
+        n
+        for n in airflow_notes().get(kind, [])
+        if n.get("provider") in (None, provider) and n.get("call") in (None, call)
+    ]

@@ -238,6 +238,18 @@ def test_the_first_request_shows_the_credentials_as_each_cloud_does(scenario_id,
         assert "no token is fetched" in notes and "google-auth" not in notes
 
 
+def test_a_note_on_bigquerys_job_is_beside_a_bigquery_job_only():
+    """Google's other operators (a bucket made with GCSCreateBucketOperator) make no BigQuery job: the
+    note on how BigQueryInsertJobOperator names its job is not theirs."""
+    lesson_call = reference_trace("lesson").first("api_call")
+    source = scenario("lesson").dag_source.replace("BigQueryInsertJobOperator", "GCSCreateBucketOperator")
+    bucket_call = reference_trace("lesson", source).first("api_call")
+    assert bucket_call.fact("call") == "create_bucket"
+    job_note = "BigQueryInsertJobOperator builds the job id"
+    assert job_note in render.notes_html(reference_trace("lesson"), lesson_call.number)
+    assert job_note not in render.notes_html(reference_trace("lesson", source), bucket_call.number)
+
+
 @pytest.mark.parametrize(
     "scenario_id, when, quoted",
     [
