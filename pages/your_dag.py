@@ -9,6 +9,7 @@ from collections import Counter
 import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, unpack_source, unseen_characters
+from engine.hooks import HOOK_FOR_TYPE
 from engine.lessons import DATA_DIR, scenario
 from engine.render import esc, markdown_text
 from lab_ui import frame, server, state
@@ -180,6 +181,16 @@ def show_run(trace) -> None:
                 )
             ),
             icon="⚠️",
+        )
+    elif failed is not None and failed.kind == "create_session" and failed.fact("error").startswith("Unknown hook"):
+        st.info(  # the lab's simplification, next to the failure it causes
+            markdown_text(
+                f"Step {failed.number} fails as Airflow fails when no installed provider has a hook for the "
+                f"connection's type ({failed.result}). The lab simulates only the hooks of the types "
+                f"{', '.join(HOOK_FOR_TYPE)}: in Airflow, with the provider of this type installed, "
+                "`Connection.get_hook()` would build its hook and the task would go on."
+            ),
+            icon="ℹ️",
         )
     stepped("your_dag", dag_source=ss[RAN], options=options, compare=False)
 

@@ -107,6 +107,26 @@ def test_deleting_my_gcp_conn_breaks_only_the_learners_own_dag_never_the_lesson(
     assert "The run failed at step 2" in texts(own)
 
 
+def test_a_connection_type_the_lab_has_no_hook_for_is_said_to_be_the_labs_limit():
+    """Airflow raises "Unknown hook type" only when no installed provider has a hook for the type;
+    the lab simulates three. A learner's postgres connection fails in the lab: the page says why."""
+    from engine.connection import Connection
+    from engine.dag import pack_source
+
+    my_sandbox().add(Connection(conn_id="pg", conn_type="postgres", host="db"))
+    source = "with DAG('g') as dag:\n    SQLExecuteQueryOperator(task_id='q', sql='select 1', conn_id='pg')\n"
+    at = open_app("pages/your_dag.py", step="3", dag=pack_source(source))
+    shown = [unescaped(i.value) for i in at.info]
+    assert any(
+        "Step 3 fails as Airflow fails when no installed provider has a hook" in i
+        and "google_cloud_platform, aws, wasb" in i
+        and "`Connection.get_hook()` would build its hook" in i
+        for i in shown
+    ), shown
+    at = open_app("pages/your_dag.py", step="3", dag=pack_source(source.replace("'pg'", "'my_aws_conn'")))
+    assert not [i for i in at.info if "no installed provider" in unescaped(i.value)]  # a type the lab has
+
+
 def test_process_table_marks_the_current_row_and_can_hide_the_future():
     at = open_app("pages/process_table.py", step="2")
     table = tables(at)[0]
