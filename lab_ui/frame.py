@@ -172,10 +172,11 @@ def _run() -> None:
 
 
 def page_js(path: str) -> None:
-    """The page's own behaviours (``page.js``). The script holds the page's path: a change of page
-    changes it, and Streamlit runs a changed script again."""
+    """The page's own behaviours (``page.js``), after this session's cookies are written. The script
+    holds the page's path and the cookies: a change of either changes it, and Streamlit runs a
+    changed script again."""
     call = f"({json.dumps(CODE_FIELDS)}, {json.dumps(path)});"
-    st.html(f"<script>{PAGE_JS}{call}</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{cookie_lines()}{PAGE_JS}{call}</script>", unsafe_allow_javascript=True)
 
 
 def restore_member() -> None:
@@ -190,19 +191,28 @@ def restore_member() -> None:
 
 def keep_sandbox_cookie() -> None:
     """A token made for this browser is kept in a cookie (a year, this site only), so its practice
-    connections are found again after a reload; and any cookie a page asked for is written."""
+    connections are found again after a reload; and any cookie a page asked for is written.
+
+    Every cookie this session asked for is kept and written by each run's page script
+    (``page_js``), which stands in every run at the same place. A script of its own, sent by one
+    run only, was sometimes replaced by the next run before the browser ran it (a click right after
+    the first load, on a busy machine: one first visit in six lost its cookie, and a reload then
+    lost the learner's practice connections)."""
     state.owner()
     ss = st.session_state
     if ss.pop(state.NEW_COOKIE, False):
         state.set_cookie(state.COOKIE, ss[state.BROWSER], 365 * 86400)
-    cookies = ss.pop(state.SET_COOKIES, {})
-    if cookies:  # names and values are [A-Za-z0-9_-] only (tokens): safe inside the script
-        lines = "".join(
-            f"document.cookie = '{name}={value}; path=/; max-age={age}; SameSite=Lax';"
-            for name, (value, age) in cookies.items()
-            if SAFE.match(name) and SAFE.match(value or "x")
-        )
-        st.html(f"<script>{lines}</script>", unsafe_allow_javascript=True)
+    ss.setdefault(state.KEPT_COOKIES, {}).update(ss.pop(state.SET_COOKIES, {}))
+
+
+def cookie_lines() -> str:
+    """The script lines that write this session's cookies (names and values are [A-Za-z0-9_-] only,
+    tokens: safe inside the script)."""
+    return "".join(
+        f"document.cookie = '{name}={value}; path=/; max-age={age}; SameSite=Lax';"
+        for name, (value, age) in st.session_state.get(state.KEPT_COOKIES, {}).items()
+        if SAFE.match(name) and SAFE.match(value or "x")
+    )
 
 
 def sidebar(step: int, page_list: list) -> None:

@@ -35,6 +35,7 @@ TEACHER = "lab_teacher"  # whether this session gave the instructor passphrase
 MEMBER_TOKEN = "lab_member_token"  # the signed-in token of MEMBER (its cookie's value)
 REPORTED = "lab_reported"  # (scenario, step) the browser's player last reported: already in its URL
 SET_COOKIES = "lab_set_cookies"  # cookies for the frame to write in the browser: name → (value, max age)
+KEPT_COOKIES = "lab_kept_cookies"  # every cookie this session asked for, written by each run's page script
 COOKIE = "lab_sandbox"
 MEMBER_COOKIE = "lab_member"
 MEMBER_DAYS = 30

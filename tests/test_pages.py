@@ -127,6 +127,27 @@ def test_a_connection_type_the_lab_has_no_hook_for_is_said_to_be_the_labs_limit(
     assert not [i for i in at.info if "no installed provider" in unescaped(i.value)]  # a type the lab has
 
 
+def test_a_new_browsers_cookie_is_written_by_every_run_of_its_session():
+    """A first visit gets a token for its practice connections, kept in a cookie. Written by one run
+    only, its script was sometimes replaced by the next run (a click right after the first load)
+    before the browser ran it: then a reload lost the learner's connections. Every run of the
+    session carries it, in the page script that stands in every run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    token = at.session_state["lab_browser"]
+
+    def written(at) -> bool:
+        return any(f"document.cookie = 'lab_sandbox={token};" in e.proto.body for e in at.get("html"))
+
+    assert written(at)
+    at.switch_page("pages/connections.py").run()  # the next runs: another page, then a click
+    assert written(at)
+    at.run()
+    assert written(at) and not at.exception
+
+
 def test_process_table_marks_the_current_row_and_can_hide_the_future():
     at = open_app("pages/process_table.py", step="2")
     table = tables(at)[0]
