@@ -114,8 +114,8 @@ class Runner:
         self._resolved: dict[str, Resolution | ConnectionNotFound] = {}
         self._lookups: dict[str, str] = {}
         self._task_facts: dict[int, dict] = {}
-        self._words = self.lesson["variables"]
-        self._first_request = self.lesson["first_request"]  # the lesson's words for each state of each variable
+        self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
+        self._first_request = self.lesson["first_request"]  # and for what a client's first request does
         for frame in self.frames:
             self._record_values(frame, 0)
         self._events = self._process()

@@ -196,7 +196,7 @@ def keep_sandbox_cookie() -> None:
     Every cookie this session asked for is kept and written by each run's page script
     (``page_js``), which stands in every run at the same place. A script of its own, sent by one
     run only, was sometimes replaced by the next run before the browser ran it (a click right after
-    the first load, on a busy machine: one first visit in six lost its cookie, and a reload then
+    the first load, on a busy machine: 3 first visits in 10 lost their cookie, and a reload then
     lost the learner's practice connections)."""
     state.owner()
     ss = st.session_state
