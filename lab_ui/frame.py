@@ -202,7 +202,6 @@ def keep_sandbox_cookie() -> None:
     ss = st.session_state
     if ss.pop(state.NEW_COOKIE, False):
         state.set_cookie(state.COOKIE, ss[state.BROWSER], 365 * 86400)
-    ss.setdefault(state.KEPT_COOKIES, {}).update(ss.pop(state.SET_COOKIES, {}))
 
 
 def cookie_lines() -> str:

@@ -34,8 +34,8 @@ NEW_COOKIE = "lab_new_cookie"  # a token this run made, for the frame to keep in
 TEACHER = "lab_teacher"  # whether this session gave the instructor passphrase
 MEMBER_TOKEN = "lab_member_token"  # the signed-in token of MEMBER (its cookie's value)
 REPORTED = "lab_reported"  # (scenario, step) the browser's player last reported: already in its URL
-SET_COOKIES = "lab_set_cookies"  # cookies for the frame to write in the browser: name → (value, max age)
-KEPT_COOKIES = "lab_kept_cookies"  # every cookie this session asked for, written by each run's page script
+# Every cookie this session asked for (name → (value, max age)), written by each run's page script
+KEPT_COOKIES = "lab_kept_cookies"
 COOKIE = "lab_sandbox"
 MEMBER_COOKIE = "lab_member"
 MEMBER_DAYS = 30
@@ -111,8 +111,9 @@ def owner() -> str:
 
 
 def set_cookie(name: str, value: str, max_age: int) -> None:
-    """Ask the frame to write a cookie in the browser on this rerun (Streamlit cannot send one)."""
-    st.session_state.setdefault(SET_COOKIES, {})[name] = (value, max_age)
+    """Ask the frame to write a cookie in the browser (Streamlit cannot send one): every run's page
+    script writes it from now on, from the next run when asked after this run's script was drawn."""
+    st.session_state.setdefault(KEPT_COOKIES, {})[name] = (value, max_age)
 
 
 def sign_in(member, progress) -> None:
