@@ -328,6 +328,7 @@ def account_url_of(host: str | None, login: str | None) -> str:
 
 HOOKS: dict[str, type] = {"google": GoogleCloudHook, "aws": AwsHook, "azure": WasbHook}
 HOOK_FOR_TYPE = {"google_cloud_platform": "google", "aws": "aws", "wasb": "azure"}
+UNKNOWN_HOOK_TYPE = "Unknown hook type"  # Connection.get_hook()'s words when no provider has the type's hook
 
 
 def hook_for(provider: str, conn: Connection | None, cloud: Cloud):
@@ -335,7 +336,7 @@ def hook_for(provider: str, conn: Connection | None, cloud: Cloud):
     if provider == "generic":
         conn_type = conn.conn_type if conn else None
         if conn_type not in HOOK_FOR_TYPE:
-            raise HookError(f'Unknown hook type "{conn_type}"')
+            raise HookError(f'{UNKNOWN_HOOK_TYPE} "{conn_type}"')
         provider = HOOK_FOR_TYPE[conn_type]
     return HOOKS[provider](cloud)
 

@@ -9,7 +9,7 @@ from collections import Counter
 import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, unpack_source, unseen_characters
-from engine.hooks import HOOK_FOR_TYPE
+from engine.hooks import HOOK_FOR_TYPE, UNKNOWN_HOOK_TYPE
 from engine.lessons import DATA_DIR, scenario
 from engine.render import esc, markdown_text
 from lab_ui import frame, server, state
@@ -182,7 +182,7 @@ def show_run(trace) -> None:
             ),
             icon="⚠️",
         )
-    elif failed is not None and failed.kind == "create_session" and failed.fact("error").startswith("Unknown hook"):
+    elif failed is not None and failed.kind == "create_session" and failed.fact("error").startswith(UNKNOWN_HOOK_TYPE):
         st.info(  # the lab's simplification, next to the failure it causes
             markdown_text(
                 f"Step {failed.number} fails as Airflow fails when no installed provider has a hook for the "
