@@ -194,30 +194,33 @@ CURRENT_LINKS = """() => [...document.querySelectorAll('[data-testid="stSidebar"
     .map(link => link.textContent.trim())"""
 
 
+def marked_as_shown(page, title: str) -> None:
+    """Wait (5 s at most) until the sidebar's one link marked aria-current="page" is ``title``'s;
+    else fail, saying which links were marked."""
+    page.wait_for_selector(READY, timeout=30_000)
+    try:
+        page.wait_for_function(
+            f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify([{title!r}])", timeout=5_000
+        )
+    except Exception:  # noqa: BLE001 (say what was marked instead)
+        raise AssertionError(f"{title}: marked {page.evaluate(CURRENT_LINKS)}") from None
+
+
 def test_the_sidebar_tells_a_screen_reader_which_page_is_open(page, lab_server):
     """Streamlit marks the sidebar's link to the page shown by its look alone; the lab marks it
     ``aria-current="page"`` too, on a first load, a click, Back and the home page's two names."""
 
-    def shown_is(title):
-        page.wait_for_selector(READY, timeout=30_000)
-        try:
-            page.wait_for_function(
-                f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify([{title!r}])", timeout=5_000
-            )
-        except Exception:  # noqa: BLE001 (say what was marked instead)
-            raise AssertionError(f"{title}: marked {page.evaluate(CURRENT_LINKS)}") from None
-
     open_page(page, f"{lab_server.url}/process_table?step=3")
-    shown_is("📋Process table")
+    marked_as_shown(page, "📋Process table")
     page.get_by_role("link", name="Quiz").click()
-    shown_is("❓Quiz")
+    marked_as_shown(page, "❓Quiz")
     page.go_back()
-    shown_is("📋Process table")
+    marked_as_shown(page, "📋Process table")
     page.get_by_role("link", name="Step-by-step walkthrough").click()
-    shown_is("🧭Step-by-step walkthrough")
+    marked_as_shown(page, "🧭Step-by-step walkthrough")
     assert page.url.split("?")[0].rstrip("/") == lab_server.url.rstrip("/")
     open_page(page, f"{lab_server.url}/walkthrough?step=2")  # the home page by its own name
-    shown_is("🧭Step-by-step walkthrough")
+    marked_as_shown(page, "🧭Step-by-step walkthrough")
 
 
 def test_the_lab_served_under_a_path_steps_links_and_goes_back(page, tmp_path):
@@ -231,22 +234,20 @@ def test_the_lab_served_under_a_path_steps_links_and_goes_back(page, tmp_path):
         assert server.url.endswith("/lab")
         open_page(page, f"{server.url}/process_table?step=3")
         step_heading(page, 3).wait_for()
-        page.wait_for_function(f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify(['📋Process table'])")
+        marked_as_shown(page, "📋Process table")
         page.keyboard.press("ArrowRight")
         step_heading(page, 4).wait_for()
         page.wait_for_url(re.compile(r"/lab/process_table\?step=4$"))
         page.get_by_role("link", name="Variable tracker").click()
         page.wait_for_url(re.compile(r"/lab/variable_tracker\?step=4$"))
         step_heading(page, 4).wait_for()
-        page.wait_for_function(f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify(['🔎Variable tracker'])")
+        marked_as_shown(page, "🔎Variable tracker")
         page.go_back()
         page.wait_for_url(re.compile(r"/lab/process_table\?step=4$"))
         step_heading(page, 4).wait_for()
         open_page(page, f"{server.url}/")
         step_heading(page, 1).wait_for()
-        page.wait_for_function(
-            f"() => JSON.stringify(({CURRENT_LINKS})()) === JSON.stringify(['🧭Step-by-step walkthrough'])"
-        )
+        marked_as_shown(page, "🧭Step-by-step walkthrough")
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         server.stop()
