@@ -64,9 +64,10 @@ class ClientSession:
 
     @property
     def target(self) -> str:
-        """What the client is for, in words ("project lab-practice-project"): a value of the run, which
-        a page draws as text, so it holds no Markdown (a backtick here was drawn as a backtick)."""
-        return f"{self.scope_name} {self.project}" if self.project else f"no {self.scope_name} set"
+        """What the client is for, in words ("for project lab-practice-project", "with no region set"):
+        a value of the run, which a page draws as text, so it holds no Markdown (a backtick here was
+        drawn as a backtick)."""
+        return f"for {self.scope_name} {self.project}" if self.project else f"with no {self.scope_name} set"
 
     def send(self, request: str) -> None:
         if self.state != "open":

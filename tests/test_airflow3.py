@@ -250,7 +250,10 @@ def test_aws_takes_login_and_password_only_as_a_pair(store):
     step = trace.first("create_session")
     assert step.facts["credential_source"] == "access key pair from extra"
     assert step.raw_facts["principal"] == "AKIAEXTRA"
-    assert "region" in step.facts["target"] or step.facts["target"] == "no region set"
+    # the extra names no region_name: the client is said to have none, in words (it read "a boto3 S3
+    # client for no region set")
+    assert step.facts["target"] == "with no region set"
+    assert "a boto3 S3 client with no region set, to run as" in step.narration
 
 
 def test_aws_with_a_login_and_no_secret_uses_boto3s_chain_and_fails_at_the_first_request(store):
