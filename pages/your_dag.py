@@ -24,8 +24,9 @@ TOO_LONG = "own_dag_too_long"  # the source is too long to keep in the URL
 EXAMPLES = {p.stem: p for p in sorted((DATA_DIR / "dags").glob("*.py"))}
 
 ss = st.session_state
-if SOURCE not in ss:  # a reload or a shared link: the source the URL carries, else the lesson's DAG
-    ss[SOURCE] = scenario("lesson").dag_source
+if SOURCE not in ss:  # a reload or a shared link: the source the URL carries, else the scenario's DAG
+    # (chosen in the sidebar; choosing another later keeps the learner's DAG and runs it in that one)
+    ss[SOURCE] = scenario(ss[state.SCENARIO]).dag_source
     if st.query_params.get("dag"):
         try:
             ss[SOURCE] = unpack_source(st.query_params["dag"])
@@ -65,13 +66,13 @@ except DagSourceError as err:
     error = err
 trace = state.current_trace(None if error else ss[RAN])
 st.caption(
-    "Edit the DAG — change `gcp_conn_id`, add a task, use an AWS or Azure operator — and run it against "
+    "Edit the DAG — change a conn_id, add a task, use another cloud's operator — and run it against "
     "the connections on the Connections page, in the scenario chosen in the sidebar (its environment "
     "variables and cloud). The lab reads the file; it never runs it. The URL keeps your DAG: a reload or "
     "a shared link opens it again."
 )
 if ss.get(TOO_LONG):
-    st.caption("This DAG is too long to keep in the URL: a reload starts from the lesson's DAG.")
+    st.caption("This DAG is too long to keep in the URL: a reload starts from the scenario's DAG.")
 st.selectbox(
     "Start from an example",
     list(EXAMPLES),

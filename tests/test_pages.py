@@ -255,6 +255,24 @@ def test_your_dag_runs_from_step_1_in_the_chosen_scenario_and_the_url_keeps_it()
     assert any("the link is damaged" in w for w in said(broken.warning))
 
 
+def test_your_dag_starts_from_the_chosen_scenarios_dag_and_keeps_the_learners_when_it_changes():
+    """Opened under "Amazon S3", the page showed the BigQuery DAG of the lesson, run against S3's
+    scenario: a learner who chose S3 starts from S3's DAG. Choosing another scenario afterwards runs
+    the learner's DAG, as edited, in that one (its environment and cloud); it is not replaced."""
+    at = open_app("pages/your_dag.py", scenario="aws_s3")
+    source = at.text_area(key="own_dag_source").value
+    assert "S3CreateObjectOperator" in source and "aws_conn_id='my_aws_conn'" in source, source
+    assert "BigQuery" not in source
+    assert "my_aws_conn" in texts(at)  # the run shown is this DAG's
+    edited = source.replace("task_id='", "task_id='mine_")
+    at.text_area(key="own_dag_source").input(edited).run()
+    at.button(key="own_dag_run").click().run()
+    at.sidebar.selectbox(key="scenario_select").select("job_fails").run()
+    assert at.text_area(key="own_dag_source").value == edited
+    assert "mine_" in texts(at)
+    assert "S3CreateObjectOperator" not in open_app("pages/your_dag.py").text_area(key="own_dag_source").value
+
+
 def test_a_conn_id_with_a_character_that_cannot_be_seen_is_shown_to_hold_it():
     """A conn_id pasted from a web page may hold a zero-width space: Airflow then says
     "The conn_id `my_gcp_conn` isn't defined", the character unseen, of the connection the learner
