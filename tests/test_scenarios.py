@@ -250,21 +250,35 @@ def test_a_note_on_bigquerys_job_is_beside_a_bigquery_job_only():
     assert job_note not in render.notes_html(reference_trace("lesson", source), bucket_call.number)
 
 
+SQL_DAG = """
+from airflow import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG('sql_dag') as dag:
+    SQLExecuteQueryOperator(task_id='count_rows', sql='SELECT 1', conn_id='my_gcp_conn')
+"""
+
+
 @pytest.mark.parametrize(
-    "scenario_id, when, quoted",
+    "scenario_id, source, when, quoted",
     [
-        ("lesson", "the Google hook asks as it is built", "self.get_connection(self.gcp_conn_id)"),
-        ("aws_s3", "AwsBaseHook asks the first time it needs the connection", "self.get_connection(self.aws_conn_id)"),
-        ("azure_blob", "WasbHook asks as it builds its BlobServiceClient", "conn = self.get_connection(self.conn_id)"),
+        ("lesson", None, "the Google hook asks as it is built", "self.get_connection(self.gcp_conn_id)"),
+        ("aws_s3", None, "AwsBaseHook asks the first time it needs", "self.get_connection(self.aws_conn_id)"),
+        ("azure_blob", None, "WasbHook asks as it builds its", "conn = self.get_connection(self.conn_id)"),
+        # common-sql's operator asks before it has a hook: the type of what it gets picks the hook
+        ("lesson", SQL_DAG, "the operator asks first, to choose a hook", "BaseHook.get_connection(conn_id)"),
     ],
 )
-def test_the_look_up_is_said_to_happen_when_each_hook_asks(scenario_id, when, quoted):
+def test_the_look_up_is_said_to_happen_when_each_hook_asks(scenario_id, source, when, quoted):
     """Only GoogleBaseHook asks for its connection in its constructor; AwsBaseHook asks when its
-    connection is first needed, WasbHook as it builds the client. The note beside the step quotes
-    the provider's line that asks (tests/test_airflow_sources.py finds it in the provider)."""
-    step = reference_trace(scenario_id).first("request_connection")
+    connection is first needed, WasbHook as it builds the client, and the generic SQL operator before
+    any hook exists. The note beside the step quotes the provider's line that asks
+    (tests/test_airflow_sources.py finds it in the provider)."""
+    trace = reference_trace(scenario_id, source)
+    step = trace.first("request_connection")
     assert when in step.narration, step.narration
     assert any(quoted in note["quote"] for note in notes_of("request_connection", step.fact("provider")))
+    assert quoted in html.unescape(render.notes_html(trace, step.number))  # and it is the note drawn there
     if scenario_id != "lesson":
         assert "as it is built" not in step.narration
 
