@@ -173,9 +173,11 @@ class Runner:
         frame.session = session
         frame.task_status = "running"
         first = self._first_request[session.auth]  # what the first request does with the credentials
-        yield self._event(
-            frame, "create_session", "ok", task, {**facts, **session_facts(session), "first_request": first["built"]}
-        )
+        facts |= session_facts(session)
+        # the lesson's words follow where the credentials came from: the connection, or the worker
+        # itself when the connection holds none (ADC, boto3's chain, DefaultAzureCredential)
+        facts |= {"first_request": first["built"], "variant": "ambient" if session.ambient else "connection"}
+        yield self._event(frame, "create_session", "ok", task, facts)
 
         outcome = "ok"
         try:

@@ -236,6 +236,10 @@ def test_the_no_key_scenario_succeeds_as_the_worker():
     trace = reference_trace("no_key_uses_adc")
     assert trace.succeeded
     assert "airflow-worker@ops-shared-project" in trace.step(3).narration
+    # the connection holds no key: the credentials are the worker's own, not built from the connection
+    # (it read "builds credentials from the connection (Application Default Credentials (...))")
+    assert "falls back to Application Default Credentials" in trace.step(3).narration
+    assert "from the connection (" not in trace.step(3).narration
     assert "ops-shared-project" in trace.step(3).facts["target"]
 
 
@@ -317,6 +321,10 @@ def test_every_way_a_hook_builds_credentials_says_what_its_first_request_does(st
     built = trace.first("create_session")
     assert built.outcome == "ok" and said in built.narration, built.narration
     assert ("access token" in built.narration) == (said == TOKEN)
+    # boto3's chain and DefaultAzureCredential are the worker's, not the connection's: said so
+    from_worker = fields in ({}, {"login": "acct"})
+    assert ("builds credentials from the connection" in built.narration) != from_worker, built.narration
+    assert ("finds no credentials of its own in the connection, so it falls back to" in built.narration) == from_worker
 
 
 def test_default_azure_credential_fails_at_the_first_request(store):
