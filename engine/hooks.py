@@ -219,10 +219,14 @@ class GoogleCloudHook(SimulatedHook):
                 raise HookError("Legacy P12 key file are not supported, use a JSON key file.")
             if not str(key_path).endswith(".json"):
                 raise HookError("Unrecognised extension for key file.")
-            return Credentials(f"service account key file {key_path}", "service account from key file", project)
+            return Credentials(
+                f"service account key file {key_path}", "the service account whose key is in that file", project
+            )
         if get("key_secret_name"):
             return Credentials(
-                f"key from Secret Manager secret {get('key_secret_name')}", "service account from secret", project
+                f"key from Secret Manager secret {get('key_secret_name')}",
+                "the service account whose key is in that secret",
+                project,
             )
         if keyfile_dict:
             if not isinstance(keyfile_dict, dict):

@@ -243,6 +243,14 @@ def test_the_no_key_scenario_succeeds_as_the_worker():
     assert "ops-shared-project" in trace.step(3).facts["target"]
 
 
+def test_a_key_the_hook_reads_later_is_said_to_name_the_account_it_holds():
+    """A key_path is read as the credentials are built; which service account it holds is the file's
+    to say. Step 3 read "to run as service account from key file"."""
+    step = reference_trace("env_var_wins").step(3)
+    assert step.fact("credential_source") == "service account key file /opt/airflow/keys/practice.json"
+    assert "to run as the service account whose key is in that file." in step.narration, step.narration
+
+
 def test_aws_takes_login_and_password_only_as_a_pair(store):
     trace = lesson_run(
         store,
