@@ -35,6 +35,9 @@ from engine.views import (
 MARKERS_LABEL = "Where the lesson simplifies"
 LONG_WORD = 20  # characters: a word longer than this (a URL, a JSON value, a job id) may break anywhere
 _LONG_WORDS = re.compile(rf"\S{{{LONG_WORD + 1},}}")
+# ... and where it has one of these, it breaks after it first: "google_cloud_ / platform", not
+# "google_clou / d_platform" (lab_ui/static/player.js splits at the same characters)
+_WORD_JOINTS = re.compile(r"(?<=[_/.,:=&?-])(?![_/.,:=&?-])")  # after a run of them: "https://" stays whole
 LONG_TABLE = 100  # rows: a table this long is not drawn while it is off the screen (class "long")
 
 
@@ -298,14 +301,16 @@ def _cell(tag: str, text: str, current: bool, scope: str = "") -> str:
 
 
 def cell_text(text: str) -> str:
-    """A cell's text, escaped, its over-long words marked as breakable: a narrow column on a phone
-    then wraps between ordinary words ("connection details"), never inside them ("connect / ion")."""
+    """A cell's text, escaped, its over-long words marked as breakable (after a ``_``, ``/``, ``,``
+    ... first): a narrow column on a phone then wraps between ordinary words ("connection details"),
+    never inside them ("connect / ion")."""
     text = str(text)
     if len(text) <= LONG_WORD:
         return esc(text)
     out, last = [], 0
     for m in _LONG_WORDS.finditer(text):
-        out += [esc(text[last : m.start()]), '<span class="brk">', esc(m.group()), "</span>"]
+        pieces = "<wbr>".join(esc(piece) for piece in _WORD_JOINTS.split(m.group()) if piece)
+        out += [esc(text[last : m.start()]), '<span class="brk">', pieces, "</span>"]
         last = m.end()
     out.append(esc(text[last:]))
     return "".join(out)

@@ -47,7 +47,8 @@ CSS = f"""
 .lab-table caption {{ caption-side: bottom; text-align: left; font-size: .8rem; opacity: .8; }}
 .lab-table th, .lab-table td {{ padding: .3rem .45rem; border-bottom: 1px solid rgba(128,128,128,.35);
   vertical-align: top; text-align: left; overflow-wrap: break-word; }}
-.lab-table .brk {{ word-break: break-all; }}  /* a long URL or JSON value wraps; other words stay whole */
+/* A long URL or JSON value wraps, at a <wbr> (after "_", "/", ",") where it can; other words stay whole */
+.lab-table .brk {{ overflow-wrap: anywhere; }}
 .lab-table td:first-child, .lab-table th:first-child {{ white-space: nowrap; }}
 /* A step changes colours, never the font: bold or italic text would be laid out again, and with it
    every row of a long table (a step of a 500-task DAG took ~190 ms, ~90 of them layout). */

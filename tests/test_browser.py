@@ -144,14 +144,16 @@ def test_a_phone_wide_page_does_not_scroll_sideways(page, lab_server, path):
     assert page.evaluate(CUT_LABELS) == [], path
 
 
-# Every word of a table cell that is drawn on two lines (its text range has two boxes), but for
-# words too long for any phone column (a URL, a JSON value, a job id), which may break.
+# Every word of a table cell that is drawn on two lines (its text range has two boxes). A word too
+# long for a phone's column (a URL, a JSON value, a job id, google_cloud_platform) may break, after a
+# "_", "/", "," or the like: each piece between those is a word here ("google_clou / d_platform" is a
+# split word "cloud_"), but for a piece still too long for any column (a hash), which may break.
 SPLIT_WORDS = """() => {
   const split = [];
   for (const cell of document.querySelectorAll('.lab-table td, .lab-table th')) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const m of node.data.matchAll(/\\S+/g)) {
+      for (const m of node.data.matchAll(/[^\\s_/.,:=&?-]*[_/.,:=&?-]+|[^\\s_/.,:=&?-]+/g)) {
         if (m[0].length > 20) continue;
         const range = document.createRange();
         range.setStart(node, m.index);
@@ -165,7 +167,7 @@ SPLIT_WORDS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["process_table", "variable_tracker", "compare", "your_dag"])
+@pytest.mark.parametrize("path", ["process_table", "variable_tracker", "compare", "your_dag", "connections"])
 def test_on_a_phone_table_cells_keep_their_words_whole(page, lab_server, path):
     """A narrow column wraps between words ("Fetch connection details"), never inside one
     ("connect / ion"); the table box scrolls sideways instead."""

@@ -41,6 +41,7 @@ window.signature = (root) => {
     if ((node.tagName === 'TD' || node.tagName === 'TH') && node.classList.contains('current')) out.push('<current>');
     if (node.tagName === 'DETAILS') out.push('<details>');
     if (node.classList.contains('brk')) out.push('<brk>');  // a word that may break anywhere
+    if (node.tagName === 'WBR') out.push('<wbr>');  // ... and first where it breaks
     node.childNodes.forEach(walk);
   };
   walk(root);

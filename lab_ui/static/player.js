@@ -15,6 +15,7 @@ export const KEYS = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End:
 export const REPORT_DELAY_MS = 250;
 const LONG_TABLE = 100; // engine/render.py's LONG_TABLE (the harness checks both mark the same tables)
 const LONG_WORD = /\S{21,}/gu; // engine/render.py's LONG_WORD (20): the harness checks both mark the same words
+const WORD_JOINTS = /(?<=[_/.,:=&?-])(?![_/.,:=&?-])/u; // and its _WORD_JOINTS: where such a word breaks first
 const PREDICT_BOX = ".st-key-predict_box"; // lab_ui/stepping.py's predict_box (the browser tests find it)
 let players = 0; // for ids unique in the page
 const NOT_TYPING = new Set(["checkbox", "radio", "range", "button", "submit", "reset", "image", "file", "color"]);
@@ -72,7 +73,10 @@ function cell(doc, tag, text, current, scope) {
     if (m.index > last) el.append(text.slice(last, m.index));
     const word = el.appendChild(doc.createElement("span"));
     word.className = "brk";
-    word.textContent = m[0];
+    m[0].split(WORD_JOINTS).filter(Boolean).forEach((piece, i) => {
+      if (i) word.append(doc.createElement("wbr"));
+      word.append(piece);
+    });
     last = m.index + m[0].length;
   }
   if (last < text.length) el.append(text.slice(last));
