@@ -70,3 +70,17 @@ def test_every_operator_and_every_way_of_authorising_has_the_lessons_words():
     assert {spec["provider"] for spec in operators().values()} <= set(lesson()["asked_when"])
     ways = set(re.findall(r'auth(?:: str)? ?= ?"(\w+)"', Path(hooks_file).read_text(encoding="utf-8")))
     assert len(ways) >= 7 and ways <= set(lesson()["first_request"]), ways
+
+
+def test_a_practice_connection_names_its_scenario_as_the_sidebar_does():
+    """The Connections page showed "(scenario aws_s3)"; the sidebar lists "Amazon S3". A scenario a
+    description names is one the sidebar lists, by its title."""
+    import re
+
+    titles = {s.title for s in lessons.scenarios().values()}
+    named = []
+    for conn_id, spec in lessons.seed_connections().items():
+        text = spec.get("description", "")
+        assert not re.search(r"scenario [a-z0-9_]+\b", text), (conn_id, text)
+        named += re.findall(r"scenario “([^”]+)”", text)
+    assert named and set(named) <= titles, (named, titles)
