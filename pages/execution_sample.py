@@ -1,4 +1,4 @@
-"""Mode 2: the sample DAG's source, its conn_id line highlighted."""
+"""Mode 2: the sample DAG's source, its conn_id line marked."""
 
 import streamlit as st
 
@@ -11,7 +11,7 @@ trace = state.current_trace()
 task = trace.dag.tasks[0]
 st.markdown(
     f"`{scenario(trace.scenario_id).dag_file}` — the DAG as Airflow would read it. "
-    "The highlighted line names the connection."
+    "The line marked ◀ names the connection."
 )
 lines = trace.dag.source.rstrip("\n").splitlines()
 marked = [
@@ -20,8 +20,9 @@ marked = [
 ]
 st.code("\n".join(marked), language="python", line_numbers=True)
 st.markdown(trace.lesson["sample_caption"].format(conn_id=task.conn_id, does=operators()[task.operator]["does"]))
-st.markdown(
+st.markdown(  # when it asks is the provider's (the walkthrough's step 2 says the same, from the lesson)
     f"At run time the task asks Airflow for `{task.conn_id}` (step "
-    f"{trace.standing_for('request_connection').number}), when `{task.operator}.execute()` builds its "
-    f"hook; `{task.conn_arg}` is the argument it reads the conn_id from."
+    f"{trace.standing_for('request_connection').number}) inside `{task.operator}.execute()`: "
+    f"{trace.lesson['asked_when'][task.provider]}. The operator's `{task.conn_arg}` argument names the "
+    "connection."
 )

@@ -173,12 +173,24 @@ def test_execution_sample_marks_the_conn_id_line():
     assert marked == ["        gcp_conn_id='my_gcp_conn'  # ◀ the connection is named here, never its credentials"]
     seed = "This DAG uses a connection ID 'my_gcp_conn' to connect to Google Cloud BigQuery and run a job."
     assert seed in texts(at)  # the lesson's words, as the seed has them
-    for scenario, says in [  # another cloud's DAG is not said to run a BigQuery job
-        ("aws_s3", "This DAG uses a connection ID 'my_aws_conn' to connect to Amazon S3 and put an object"),
-        ("azure_blob", "This DAG uses a connection ID 'my_azure_conn' to connect to Azure Blob Storage and upload"),
+    assert "inside `BigQueryInsertJobOperator.execute()`: the Google hook asks as it is built" in texts(at)
+    for scenario, says, asks in [  # another cloud's DAG is not said to run a BigQuery job
+        (
+            "aws_s3",
+            "This DAG uses a connection ID 'my_aws_conn' to connect to Amazon S3 and put an object",
+            "AwsBaseHook asks the first time it needs the connection",
+        ),
+        (
+            "azure_blob",
+            "This DAG uses a connection ID 'my_azure_conn' to connect to Azure Blob Storage and upload",
+            "WasbHook asks as it builds its BlobServiceClient, in get_conn()",
+        ),
     ]:
-        page = texts(open_app("pages/execution_sample.py", scenario=scenario))
+        sample = open_app("pages/execution_sample.py", scenario=scenario)
+        page = texts(sample)
         assert says in page and "BigQuery" not in page, page
+        # only the Google hook asks as it is built: it read "when ….execute() builds its hook" for all
+        assert asks in page and "builds its hook" not in page, page
 
 
 def test_key_moments_show_me_opens_the_walkthrough_at_its_step_of_the_run_it_is_about():
