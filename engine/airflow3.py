@@ -1,12 +1,14 @@
 """The run that follows Airflow 3.3's own path (scenario ``airflow3``), step by step.
 
 Same DAG, same stored connections, same hooks as the lesson's run, but the steps are Airflow's:
-the supervisor starts the task process; ``execute()`` builds the hook, whose constructor calls
-``get_connection``; the worker's chain (``[workers] secrets_backend``, environment variables,
+the supervisor starts the task process; ``execute()`` builds the hook, which calls
+``get_connection`` (Google's in its constructor, AWS's and Azure's when they build their client);
+the worker's chain (``[workers] secrets_backend``, environment variables,
 ``ExecutionAPISecretsBackend``); the supervisor's request to the API server; the API server's
 own chain and the Fernet decryption there; the values back in the task, registered with the log
-masker; credentials and a client built with no network call; the token fetched at the first
-request; the job; the task's end, with the client never closed; the process exit that frees it.
+masker; credentials and a client built, nothing sent; the first request, which fetches a token
+(or is signed with a key); the job or the request; the task's end, with the client never closed;
+the process exit that frees it.
 
 Besides the lesson's three variables it tracks where the password is, and each step records the
 task log lines a learner would see (masked like every other text of the run).
@@ -44,7 +46,7 @@ class AirflowRunner(Runner):
     def live_values(self, frame: TaskFrame) -> list[tuple[str, Any]]:
         values = super().live_values(frame)
         session = frame.session
-        if session is not None and session.state == "open" and session.token:
+        if session is not None and session.state == "open" and session.token and session.auth == "token":
             values[1] = ("token", session)
         return [*values, (frame.secret, None)]
 
@@ -65,7 +67,8 @@ class AirflowRunner(Runner):
         hook_class = HOOK_CLASS.get(provider or "", "the connection type's hook")
         frame.task_status = "running"
         yield ev(frame, "supervisor_start", "ok", task, {"log": (self._log(f"Running task {task.task_id}"),)})
-        yield ev(frame, "hook_built", "ok", task, {"hook_class": hook_class})
+        # when the hook asks for its connection is the provider's (the lesson's words: asked_when)
+        yield ev(frame, "hook_built", "ok", task, {"hook_class": hook_class, "variant": provider or "generic"})
 
         try:
             resolution = self._resolve(task.conn_id)
@@ -130,6 +133,10 @@ class AirflowRunner(Runner):
         log = (self._log("Using DefaultAzureCredential as credential", "WasbHook"),) if azure_default else ()
         yield ev(frame, "credentials_built", "ok", task, {**facts, "log": log})
         frame.session = session
+        # Only a token credential fetches one at the first request; a key signs it, a SAS goes with it
+        first = self._first_request[session.auth]
+        token = "token" if session.auth == "token" else "no_token"
+        facts |= {"first_request": first["built"], "first_use": first["used"], "variant": token}
         yield ev(frame, "client_created", "ok", task, facts)
 
         try:
@@ -148,7 +155,8 @@ class AirflowRunner(Runner):
             return
         job = answer.removeprefix("job ")
         log = (self._log(f"Inserting job {job}", "BigQueryHook"),) if job != answer else ()
-        yield ev(frame, "job_submitted", "ok", task, {"call": task.call, "answer": answer, "log": log})
+        facts = {"call": task.call, "answer": answer, "log": log, "variant": "job" if job != answer else "request"}
+        yield ev(frame, "job_submitted", "ok", task, facts)
         yield from self._end(frame, failed=False)
 
     def _end(self, frame: TaskFrame, failed: bool) -> Iterator[Event]:

@@ -30,9 +30,11 @@ class Node(Strict):
 
 
 class Words(Strict):
-    action: str
+    """A step's words; a field may have one wording per variant (``Step.variant``)."""
+
+    action: str | dict[str, str]
     state: str | dict[str, str]
-    result: str
+    result: str | dict[str, str]
     narration: str | dict[str, str]
 
 

@@ -178,6 +178,41 @@ def test_a_missing_aws_conn_id_switches_to_empty_and_fails_at_the_first_request(
     )
 
 
+@pytest.mark.parametrize(
+    "dag_file, asks, signs",
+    [
+        ("aws_s3.py", "AwsBaseHook asks the first time it needs the connection", "boto3 signs the request"),
+        ("azure_blob.py", "WasbHook asks as it builds its BlobServiceClient", "signs the request with the account's"),
+    ],
+)
+def test_airflow_3s_path_for_a_key_signed_cloud_says_what_its_hook_and_client_do(dag_file, asks, signs):
+    """Airflow 3.3's path was told as Google's for every cloud: the hook's constructor asking for the
+    connection, a token fetched at the first request, a job polled. S3Hook and WasbHook ask when they
+    build their client; a key pair or a shared key signs each request; put_object and upload_blob are
+    single requests. The notes beside the steps quote each provider's line."""
+    from engine import render
+    from engine.lessons import DATA_DIR
+
+    trace = reference_trace("airflow3", (DATA_DIR / "dags" / dag_file).read_text(encoding="utf-8"))
+    assert trace.succeeded
+    built = trace.first("hook_built")
+    assert asks in built.narration and "constructor calls" not in built.narration, built.narration
+    assert "constructor" not in built.result
+    said = " ".join(f"{s.action} {s.internal_state} {s.result} {s.narration}" for s in trace.steps)
+    for claim in ("fetch an access token", "fetches a token", "Access token obtained", "polls the job", "Job done"):
+        assert claim not in said, claim
+    first = trace.first("token_fetched")
+    assert signs in first.narration and "no access token is fetched" in first.narration, first.narration
+    assert "It is one request, with no job to wait for." in trace.first("job_submitted").narration
+    # the tracker never says the client holds a token
+    assert all(value.state != "token" for timeline in trace.timelines.values() for _, value in timeline)
+    provider = built.fact("provider")
+    for kind in ("hook_built", "token_fetched"):
+        notes = render.notes_html(trace, trace.first(kind).number)
+        assert f"apache-airflow-providers-{'amazon' if provider == 'aws' else 'microsoft-azure'}" in notes, kind
+        assert "google-auth" not in notes, kind
+
+
 def test_rejected_credentials_fail_at_the_first_request_in_both_runs(lesson_store):
     rejected = scenario("credentials_rejected").cloud
     trace = real_run(scenario("lesson").dag_source, cloud=rejected)
