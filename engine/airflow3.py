@@ -119,15 +119,16 @@ class AirflowRunner(Runner):
             )
             yield ev(frame, "values_in_task", "ok", task, {"log": log})
 
+        facts = {"hook": "hook", "variant": "no_hook"}  # until a hook exists: the operator could get none
         try:
             hook = hook_for(task.provider, conn, self.cloud)
-            facts = {"hook": hook.name, "client": hook.client}
+            facts = {"hook": hook.name, "client": hook.client, "variant": "credentials"}
             session = hook.open_session(conn, self.ids("session-"))
         except HookError as err:
-            facts = {"hook": "hook", **_error_facts(err)}
-            yield ev(frame, "credentials_built", "failed", task, facts)
+            yield ev(frame, "credentials_built", "failed", task, {**facts, **_error_facts(err)})
             yield from self._end(frame, failed=True)
             return
+        del facts["variant"]
         facts |= session_facts(session)
         azure_default = "DefaultAzure" in session.credential_source
         log = (self._log("Using DefaultAzureCredential as credential", "WasbHook"),) if azure_default else ()

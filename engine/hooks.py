@@ -336,13 +336,40 @@ HOOK_FOR_TYPE = {"google_cloud_platform": "google", "aws": "aws", "wasb": "azure
 UNKNOWN_HOOK_TYPE = "Unknown hook type"  # Connection.get_hook()'s words when no provider has the type's hook
 
 
+# The hook each type registers (the providers' get_provider_info.py) and the bases its source gives
+# it beside the Task SDK's BaseHook: what common-sql's operator is handed by Connection.get_hook().
+REGISTERED_HOOK = {
+    "google_cloud_platform": ("airflow.providers.google.common.hooks.base_google.GoogleBaseHook", ()),
+    "aws": ("airflow.providers.amazon.aws.hooks.base_aws.AwsGenericHook", ("typing.Generic",)),
+    "wasb": ("airflow.providers.microsoft.azure.hooks.wasb.WasbHook", ()),
+}
+_BASE_HOOK_MRO = ("airflow.sdk.bases.hook.BaseHook", "airflow.sdk.definitions._internal.logging_mixin.LoggingMixin")
+
+
+NOT_A_DB_HOOK = "You are trying to use `common-sql` with"  # how common-sql's refusal starts
+
+
+def not_a_db_hook(conn_type: str) -> str:
+    """common-sql's refusal (``BaseSQLOperator._hook``) of a hook that cannot run SQL: none of the
+    cloud hooks is a ``DbApiHook``."""
+    path, extra_bases = REGISTERED_HOOK[conn_type]
+    name = path.rsplit(".", 1)[1]
+    mro = ", ".join(f"<class '{c}'>" for c in (path, *_BASE_HOOK_MRO, *extra_bases, "object"))
+    return (
+        f"{NOT_A_DB_HOOK} {name}, but its provider does not support it. Please "
+        "upgrade the provider to a version that supports `common-sql`. The hook class should be a subclass "
+        f"of `airflow.providers.common.sql.hooks.sql.DbApiHook`. Got {name} Hook with class hierarchy: [{mro}]"
+    )
+
+
 def hook_for(provider: str, conn: Connection | None, cloud: Cloud):
-    """The provider's hook; for a generic operator, the hook of the connection's type (get_hook())."""
+    """The provider's hook. A generic (common-sql) operator asks ``Connection.get_hook()`` for the hook
+    of the connection's type, and refuses it unless it runs SQL, which no simulated hook does."""
     if provider == "generic":
         conn_type = conn.conn_type if conn else None
         if conn_type not in HOOK_FOR_TYPE:
             raise HookError(f'{UNKNOWN_HOOK_TYPE} "{conn_type}"')
-        provider = HOOK_FOR_TYPE[conn_type]
+        raise HookError(not_a_db_hook(conn_type))
     return HOOKS[provider](cloud)
 
 

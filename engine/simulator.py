@@ -159,20 +159,20 @@ class Runner:
             facts = {"source": resolution.source, "where": resolution.where, "lookups": self._lookups[task.conn_id]}
             yield self._event(frame, "request_connection", "ok", task, facts)
 
-        facts = {}
+        facts = {"hook": "hook", "variant": "no_hook"}  # until a hook exists: the operator could get none
         try:
             hook = hook_for(task.provider, conn, self.cloud)
-            facts = {"hook": hook.name, "client": hook.client}
+            facts = {"hook": hook.name, "client": hook.client, "variant": "credentials"}
             session = hook.open_session(conn, self.ids("session-"))
         except HookError as err:
             frame.task_status = "failed"
-            facts.setdefault("hook", "hook")
             yield self._event(frame, "create_session", "failed", task, {**facts, **_error_facts(err)})
             yield self._event(frame, "task_complete", "failed_without_session", task, {})
             return
         frame.session = session
         frame.task_status = "running"
         first = self._first_request[session.auth]  # what the first request does with the credentials
+        del facts["variant"]
         facts |= session_facts(session)
         # the lesson's words follow where the credentials came from: the connection, or the worker
         # itself when the connection holds none (ADC, boto3's chain, DefaultAzureCredential)

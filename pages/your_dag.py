@@ -9,7 +9,7 @@ from collections import Counter
 import streamlit as st
 
 from engine.dag import DagSourceError, pack_source, unpack_source, unseen_characters
-from engine.hooks import HOOK_FOR_TYPE, UNKNOWN_HOOK_TYPE
+from engine.hooks import HOOK_FOR_TYPE, NOT_A_DB_HOOK, UNKNOWN_HOOK_TYPE
 from engine.lessons import DATA_DIR, scenario
 from engine.render import esc, markdown_text
 from lab_ui import frame, server, state
@@ -190,6 +190,16 @@ def show_run(trace) -> None:
                 f"connection's type ({failed.result}). The lab simulates only the hooks of the types "
                 f"{', '.join(HOOK_FOR_TYPE)}: in Airflow, with the provider of this type installed, "
                 "`Connection.get_hook()` would build its hook and the task would go on."
+            ),
+            icon="ℹ️",
+        )
+    elif failed is not None and (failed.fact("error") or "").startswith(NOT_A_DB_HOOK):
+        st.info(  # as in Airflow: what the learner would need instead
+            markdown_text(
+                f"Step {failed.number} fails as it does in Airflow: common-sql's operators run SQL through a "
+                "database hook (a `DbApiHook`: postgres, mysql, sqlite, …), and the hook a cloud connection's "
+                "type gives is not one. Give the operator a database connection; the lab simulates only the "
+                "cloud hooks, so here such a run stops at `Connection.get_hook()`."
             ),
             icon="ℹ️",
         )

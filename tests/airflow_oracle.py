@@ -158,6 +158,35 @@ def task_reads_connection(conn_id: str, env: dict[str, str], lines: list[str]) -
     }
 
 
+def sql_operator_hook(conn_type: str, hook_class: str, bases: list[str]) -> str:
+    """common-sql's ``SQLExecuteQueryOperator`` (installed in the venv from its wheel) asks for a
+    connection of ``conn_type`` and is handed, by ``Connection.get_hook()``, a hook of class
+    ``hook_class`` whose bases are the Task SDK's ``BaseHook`` and ``bases`` (the cloud providers are
+    not installed, so a stand-in of that name and module is handed over). Returns what its ``_hook``
+    raises, or "no error"."""
+    import types
+    from typing import Generic, TypeVar
+    from unittest import mock
+
+    from airflow.providers.common.compat.sdk import BaseHook
+    from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+    from airflow.sdk.definitions.connection import Connection as SdkConnection
+
+    known = {"typing.Generic": Generic[TypeVar("T")]}
+    module, name = hook_class.rsplit(".", 1)
+    cls = types.new_class(
+        name, (BaseHook, *(known[b] for b in bases)), exec_body=lambda ns: ns.update(__module__=module)
+    )
+    env = {"AIRFLOW_CONN_SQL_CONN": json.dumps({"conn_type": conn_type})}
+    with mock.patch.dict(os.environ, env), mock.patch.object(SdkConnection, "get_hook", lambda self, **kw: cls()):
+        operator = SQLExecuteQueryOperator(task_id="q", conn_id="sql_conn", sql="SELECT 1")
+        try:
+            operator._hook  # noqa: B018 (a cached property: reading it asks for the hook)
+        except Exception as err:
+            return f"{type(err).__name__}: {err}"
+    return "no error"
+
+
 def task_states() -> list[str]:
     from airflow.utils.state import TaskInstanceState
 
@@ -175,6 +204,7 @@ OPERATIONS = {
     "chains": lambda r: chains(),
     "task_states": lambda r: task_states(),
     "task_reads_connection": lambda r: task_reads_connection(r["conn_id"], r["env"], r["lines"]),
+    "sql_operator_hook": lambda r: sql_operator_hook(r["conn_type"], r["hook_class"], r["bases"]),
     "test_connection_default": lambda r: test_connection_default(),
     "models_from_uri": lambda r: fields_of(Connection(conn_id=r.get("conn_id"), uri=r["uri"])),
     "task_from_uri": lambda r: fields_of(TaskConnection.from_uri(r["uri"], conn_id=r.get("conn_id") or "c")),

@@ -127,6 +127,24 @@ def test_a_connection_in_the_workers_environment_is_read_in_the_task_as_the_less
     assert "the API server decrypts the row and sends plain values" in said and "worker's own environment" not in said
 
 
+@pytest.mark.parametrize("conn_id", ["my_gcp_conn", "my_aws_conn", "my_azure_conn"])
+def test_a_sql_operator_on_a_cloud_connection_fails_as_common_sql_fails_it(airflow, conn_id):
+    """The lab ran SQLExecuteQueryOperator on a cloud connection to success. common-sql's operator,
+    run in the Airflow venv, refuses the hook that connection's type registers (no DbApiHook),
+    with these words; the lab's step 3 fails with the same."""
+    from engine.hooks import REGISTERED_HOOK
+
+    source = f"with DAG('g') as dag:\n    SQLExecuteQueryOperator(task_id='q', sql='SELECT 1', conn_id='{conn_id}')\n"
+    trace = real_run(source)
+    conn_type = seed_connections()[conn_id]["conn_type"]
+    hook_class, bases = REGISTERED_HOOK[conn_type]
+    real = airflow.ask("sql_operator_hook", conn_type=conn_type, hook_class=hook_class, bases=list(bases))["ok"]
+    failed = trace.failed_step
+    assert (failed.kind, f"{failed.error_type}: {failed.error}") == ("credentials_built", real)
+    lesson_path = run(read_dag(source), default_backends(FixedConnections(seed_connections()), {}), {})
+    assert lesson_path.failed_step.number == 3 and lesson_path.failed_step.result == real
+
+
 def test_the_task_log_is_what_airflows_masker_prints(airflow):
     """The AWS DAG along the real path: its log, masked by the lab, equals the same lines masked
     by Airflow's own secrets masker once the connection's password and extra are registered."""

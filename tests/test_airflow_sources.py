@@ -7,6 +7,7 @@ wheels ``.ci/airflow-venv`` downloads), so a claim cannot drift from the code it
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
@@ -52,3 +53,29 @@ def test_a_changed_quote_is_not_found():
 def test_a_quoted_note_is_found_in_the_source_it_cites(note):
     need_real_airflow()
     assert note["quote"] in source_text(note["package"], note["file"]), (note["package"], note["file"])
+
+
+PROVIDER_OF_TYPE = {  # the wheel that registers each type's hook, and where its provider info is
+    "google_cloud_platform": ("apache-airflow-providers-google 22.8.0", "airflow/providers/google"),
+    "aws": ("apache-airflow-providers-amazon 9.39.0", "airflow/providers/amazon"),
+    "wasb": ("apache-airflow-providers-microsoft-azure 15.2.1", "airflow/providers/microsoft/azure"),
+}
+
+
+@pytest.mark.parametrize("conn_type", sorted(PROVIDER_OF_TYPE))
+def test_the_hook_each_type_registers_is_declared_as_the_lab_says(conn_type):
+    """The provider registers this hook class for the type, and declares it on the Task SDK's
+    BaseHook (through common-compat) and the lab's other bases: common-sql's refusal names its
+    class hierarchy (tests/test_airflow3.py has common-sql say it)."""
+    from engine.hooks import REGISTERED_HOOK
+
+    path, bases = REGISTERED_HOOK[conn_type]
+    package, root = PROVIDER_OF_TYPE[conn_type]
+    info = source_text(package, f"{root}/get_provider_info.py")
+    after = info[info.index(f'"hook-class-name": "{path}",') :]
+    assert re.search(r'"connection-type": "([^"]+)"', after).group(1) == conn_type
+    module, name = path.rsplit(".", 1)
+    code = source_text(package, module.replace(".", "/") + ".py")
+    assert re.search(r"^from airflow\.providers\.common\.compat\.sdk import .*\bBaseHook\b", code, re.M)
+    generic = {"typing.Generic": ", Generic[BaseAwsConnection]"}
+    assert f"class {name}(BaseHook{''.join(generic[b] for b in bases)}):" in code

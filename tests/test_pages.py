@@ -125,6 +125,11 @@ def test_a_connection_type_the_lab_has_no_hook_for_is_said_to_be_the_labs_limit(
     ), shown
     at = open_app("pages/your_dag.py", step="3", dag=pack_source(source.replace("'pg'", "'my_aws_conn'")))
     assert not [i for i in at.info if "no installed provider" in unescaped(i.value)]  # a type the lab has
+    # ... whose hook common-sql refuses, as in Airflow (tests/test_airflow3.py asks common-sql): said so
+    shown = [unescaped(i.value) for i in at.info]
+    assert any(
+        "Step 3 fails as it does in Airflow: common-sql's operators run SQL through a database" in i for i in shown
+    )
 
 
 def test_a_new_browsers_cookie_is_written_by_every_run_of_its_session():

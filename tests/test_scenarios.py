@@ -141,9 +141,16 @@ def test_aws_falls_back_to_default_credentials_when_the_conn_id_is_missing(lesso
 
 
 def test_a_generic_operator_gets_the_hook_of_its_connections_type(lesson_store):
+    """common-sql's operator finds the connection, then asks Connection.get_hook() for its type's hook
+    and refuses it: a cloud hook is no DbApiHook. This test said the run succeeded with AwsBaseHook;
+    tests/test_airflow3.py asks common-sql itself for its words."""
     source = "with DAG('g') as dag:\n    SQLExecuteQueryOperator(task_id='q', sql='select 1', conn_id='my_aws_conn')\n"
     trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source)
-    assert trace.succeeded and "AwsBaseHook" in trace.step(3).narration
+    assert trace.step(2).outcome == "ok" and trace.failed_step.number == 3
+    assert trace.failed_step.result.startswith(
+        "AirflowException: You are trying to use `common-sql` with AwsGenericHook"
+    )
+    assert trace.failed_step.narration.startswith("The operator gets no hook it can use for `my_aws_conn`")
     lesson_store.add(Connection(conn_id="pg", conn_type="postgres", host="db"))
     trace = run_scenario(scenario("lesson"), lesson_store, dag_source=source.replace("my_aws_conn", "pg"))
     assert trace.failed_step.number == 3 and 'Unknown hook type "postgres"' in trace.failed_step.result
