@@ -128,8 +128,8 @@ class AirflowRunner(Runner):
             yield ev(frame, "credentials_built", "failed", task, {**facts, **_error_facts(err)})
             yield from self._end(frame, failed=True)
             return
-        del facts["variant"]
         facts |= session_facts(session)
+        facts["variant"] = "ambient" if session.ambient else "connection"  # as the lesson's build step
         azure_default = "DefaultAzure" in session.credential_source
         log = (self._log("Using DefaultAzureCredential as credential", "WasbHook"),) if azure_default else ()
         yield ev(frame, "credentials_built", "ok", task, {**facts, "log": log})
@@ -169,7 +169,14 @@ class AirflowRunner(Runner):
         state = frame.task_status
         log = (self._log(f"Task instance in {state} state", "task_runner"),)
         yield self._event(frame, kind, outcome, task, {"client": client, "log": log})
+        # what the process held when it exits: the lesson's words for each (no connection, no client...)
+        if frame.connection_details is None:
+            held = "nothing"
+        elif isinstance(self._resolved.get(task.conn_id), ConnectionNotFound):  # the AWS hook's empty one
+            held = "empty"
+        else:
+            held = "connection_and_client" if frame.session is not None else "connection"
         frame.release()
         if frame.secret in ("api_server", "in_task"):
             frame.secret = "freed"
-        yield self._event(frame, "process_exit", "ok", task, {})
+        yield self._event(frame, "process_exit", "ok", task, {"variant": held})

@@ -231,6 +231,31 @@ def test_airflow_3s_path_for_a_key_signed_cloud_says_what_its_hook_and_client_do
         assert "google-auth" not in notes, kind
 
 
+@pytest.mark.parametrize(
+    "dag_file, result, not_said",
+    [
+        ("example_dag.py", "Connection and client freed", "no client was made"),
+        ("malformed_connection.py", "Connection freed; there was no client", "the client, never closed"),
+        ("aws_missing_conn_id.py", "Empty connection and client freed", "encrypted in the metadata DB"),
+        ("missing_conn_id.py", "Nothing to free", "plain values"),
+    ],
+)
+def test_the_task_process_exit_frees_what_the_task_held(dag_file, result, not_said):
+    """The process exit said "the connection's plain values and the client … are freed" in every run,
+    the one whose conn_id no backend had too (it held neither)."""
+    from engine.lessons import DATA_DIR
+
+    trace = reference_trace("airflow3", (DATA_DIR / "dags" / dag_file).read_text(encoding="utf-8"))
+    exit_step = trace.first("process_exit")
+    assert exit_step.result == result
+    assert not_said not in exit_step.narration, exit_step.narration
+    built = trace.first("credentials_built")
+    if built is not None and built.outcome == "ok":  # the connection's, or the worker's own
+        from_worker = dag_file == "aws_missing_conn_id.py"
+        assert ("falls back to" in built.narration) == from_worker, built.narration
+        assert ("reads the connection and builds" in built.narration) != from_worker
+
+
 def test_rejected_credentials_fail_at_the_first_request_in_both_runs(lesson_store):
     rejected = scenario("credentials_rejected").cloud
     trace = real_run(scenario("lesson").dag_source, cloud=rejected)
