@@ -261,6 +261,12 @@ def test_rejected_credentials_fail_at_the_first_request_in_both_runs(lesson_stor
     trace = real_run(scenario("lesson").dag_source, cloud=rejected)
     assert trace.failed_step.kind == "token_fetched" and trace.failed_step.error_type == "RefreshError"
     assert trace.first("client_created").outcome == "ok"  # the client was built without error
+    # not "the cloud refuses": DefaultAzureCredential finds no identity on the worker, and asks no cloud
+    assert "asks for an access token and gets none: `RefreshError" in trace.failed_step.narration
+    azure = real_run(
+        dag_with("LocalFilesystemToWasbOperator", "wasb_conn_id", "c"), {"c": {"conn_type": "wasb", "login": "a"}}
+    )
+    assert azure.failed_step.kind == "token_fetched" and "the cloud refuses" not in azure.failed_step.narration
     lesson_path = run_scenario(scenario("credentials_rejected"), lesson_store)
     assert (lesson_path.failed_step.number, lesson_path.failed_step.kind) == (4, "api_call")
 
