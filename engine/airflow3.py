@@ -48,7 +48,19 @@ class AirflowRunner(Runner):
         session = frame.session
         if session is not None and session.state == "open" and session.token and session.auth == "token":
             values[1] = ("token", session)
-        return [*values, (frame.secret, None)]
+        return [*values, (self._secret_before_look_up(frame), None)]
+
+    def _secret_before_look_up(self, frame: TaskFrame) -> str:
+        """Where the password is: before the task looks its conn_id up, where it is stored, if anywhere
+        (a conn_id no backend has is not "encrypted in the metadata DB"). The backends' answers cannot
+        change within a run, so asking now is asking what the look-up will find."""
+        if frame.secret != "at_rest":
+            return frame.secret
+        try:
+            source = self._resolve(frame.task.conn_id).source
+        except ConnectionNotFound:
+            return "nowhere"
+        return "in_env" if source == "environment" else "at_rest"
 
     def _process(self) -> Iterator[Event]:
         first = self.dag.tasks[0]

@@ -248,6 +248,9 @@ def test_the_task_process_exit_frees_what_the_task_held(dag_file, result, not_sa
     trace = reference_trace("airflow3", (DATA_DIR / "dags" / dag_file).read_text(encoding="utf-8"))
     exit_step = trace.first("process_exit")
     assert exit_step.result == result
+    # and before the look-up, the tracker does not say a password no backend has is stored encrypted
+    at_start = trace.value("password", 0).text
+    assert at_start == ("No connection, no password" if "missing" in dag_file else "Encrypted in the metadata DB")
     assert not_said not in exit_step.narration, exit_step.narration
     built = trace.first("credentials_built")
     if built is not None and built.outcome == "ok":  # the connection's, or the worker's own
