@@ -22,11 +22,10 @@ from typing import Any
 from engine.connection import TaskConnection
 from engine.errors import HookError
 from engine.hooks import HOOKS, hook_for
+from engine.lessons import operators
 from engine.secrets import CONN_ENV_PREFIX, ConnectionNotFound, Lookup, Resolution
 from engine.simulator import Event, Runner, TaskFrame, _error_facts, _lookups_text, session_facts
 from engine.trace import VARIABLES
-
-HOOK_CLASS = {"google": "BigQueryHook", "aws": "S3Hook", "azure": "WasbHook"}
 
 
 class AirflowRunner(Runner):
@@ -76,7 +75,7 @@ class AirflowRunner(Runner):
     def _run_task(self, frame: TaskFrame) -> Iterator[Event]:
         task, ev = frame.task, self._event
         provider = task.provider if task.provider in HOOKS else None
-        hook_class = HOOK_CLASS.get(provider or "", "the connection type's hook")
+        hook_class = operators()[task.operator].get("hook") or "the connection type's hook"
         frame.task_status = "running"
         yield ev(frame, "supervisor_start", "ok", task, {"log": (self._log(f"Running task {task.task_id}"),)})
         # when the hook asks for its connection is the provider's (the lesson's words: asked_when)
@@ -134,8 +133,9 @@ class AirflowRunner(Runner):
         facts = {"hook": "hook", "variant": "no_hook"}  # until a hook exists: the operator could get none
         try:
             hook = hook_for(task.provider, conn, self.cloud)
-            facts = {"hook": hook.name, "client": hook.client, "variant": "credentials"}
-            session = hook.open_session(conn, self.ids("session-"))
+            client = self._clients.get(task.operator) or hook.client  # the operator's hook's client
+            facts = {"hook": hook.name, "client": client, "variant": "credentials"}
+            session = hook.open_session(conn, self.ids("session-"), client)
         except HookError as err:
             yield ev(frame, "credentials_built", "failed", task, {**facts, **_error_facts(err)})
             yield from self._end(frame, failed=True)

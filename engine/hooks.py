@@ -163,11 +163,12 @@ class SimulatedHook:
             raise copy.copy(built)  # a fresh one each time: a raised error keeps its traceback
         return built
 
-    def open_session(self, conn: Connection, session_id: str) -> ClientSession:
-        """Build credentials from ``conn`` and a client: no network call yet."""
+    def open_session(self, conn: Connection, session_id: str, client: str | None = None) -> ClientSession:
+        """Build credentials from ``conn`` and a client (``client``: the operator's hook's, e.g. GCSHook's
+        storage.Client; else this hook's): no network call yet."""
         creds = self.credentials_once(conn)
         return ClientSession(
-            self.client,
+            client or self.client,
             creds.scope,
             creds.principal,
             session_id,

@@ -154,6 +154,8 @@ class Operator(Strict):
     does: str  # "connect to Google Cloud BigQuery and run a job": the execution sample's caption says it
     call: str
     module: str
+    hook: str | None = None  # the hook class execute() builds (None: generic, the type's)
+    client: str | None = None  # the client that hook makes, e.g. "storage.Client" (GCSHook.get_conn)
 
 
 class SeedConnection(Strict):

@@ -18,7 +18,7 @@ from engine.connection import Connection, TaskConnection
 from engine.dag import Dag, Task, read_dag
 from engine.errors import AirflowException, HookError
 from engine.hooks import HOOKS, ClientSession, Cloud, hook_for
-from engine.lessons import Scenario, lesson
+from engine.lessons import Scenario, lesson, operators
 from engine.pacing import Ids, cyclic_gc_paused, made
 from engine.secrets import (
     ConnectionNotFound,
@@ -116,6 +116,7 @@ class Runner:
         self._task_facts: dict[int, dict] = {}
         self._words = self.lesson["variables"]  # the lesson's words for each state of each variable
         self._first_request = self.lesson["first_request"]  # and for what a client's first request does
+        self._clients = {name: spec.get("client") for name, spec in operators().items()}
         for frame in self.frames:
             self._record_values(frame, 0)
         self._events = self._process()
@@ -162,8 +163,9 @@ class Runner:
         facts = {"hook": "hook", "variant": "no_hook"}  # until a hook exists: the operator could get none
         try:
             hook = hook_for(task.provider, conn, self.cloud)
-            facts = {"hook": hook.name, "client": hook.client, "variant": "credentials"}
-            session = hook.open_session(conn, self.ids("session-"))
+            client = self._clients.get(task.operator) or hook.client  # the operator's hook's client
+            facts = {"hook": hook.name, "client": client, "variant": "credentials"}
+            session = hook.open_session(conn, self.ids("session-"), client)
         except HookError as err:
             frame.task_status = "failed"
             yield self._event(frame, "create_session", "failed", task, {**facts, **_error_facts(err)})

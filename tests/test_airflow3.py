@@ -259,6 +259,21 @@ def test_the_task_process_exit_frees_what_the_task_held(dag_file, result, not_sa
         assert ("reads the connection and builds" in built.narration) != from_worker
 
 
+def test_a_gcs_operator_builds_a_gcs_hook_and_a_storage_client_in_both_runs():
+    """Every Google operator was said to build a bigquery.Client (and a BigQueryHook on Airflow 3.3's
+    path); GCSCreateBucketOperator builds a GCSHook, which makes a storage.Client
+    (tests/test_airflow_sources.py finds both in the provider)."""
+    source = (
+        "with DAG('g') as dag:\n    GCSCreateBucketOperator(task_id='b', bucket_name='x', gcp_conn_id='my_gcp_conn')\n"
+    )
+    lesson_path = reference_trace("lesson", source)
+    assert "and a storage.Client for project lab-practice-project" in lesson_path.step(3).narration
+    assert "bigquery" not in " ".join(s.narration for s in lesson_path.steps).lower()
+    real_path = reference_trace("airflow3", source)
+    assert real_path.first("hook_built").internal_state == "GCSHook(gcp_conn_id='my_gcp_conn')"
+    assert "Nothing closes the `storage.Client`" in real_path.first("task_success").narration
+
+
 def test_rejected_credentials_fail_at_the_first_request_in_both_runs(lesson_store):
     rejected = scenario("credentials_rejected").cloud
     trace = real_run(scenario("lesson").dag_source, cloud=rejected)

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from engine.fidelity import places_in
-from engine.lessons import airflow_notes, lesson, simplifications
+from engine.lessons import airflow_notes, lesson, operators, simplifications
 from tests.real_airflow import VENV, need_real_airflow
 
 pytestmark = pytest.mark.airflow
@@ -79,3 +79,28 @@ def test_the_hook_each_type_registers_is_declared_as_the_lab_says(conn_type):
     assert re.search(r"^from airflow\.providers\.common\.compat\.sdk import .*\bBaseHook\b", code, re.M)
     generic = {"typing.Generic": ", Generic[BaseAwsConnection]"}
     assert f"class {name}(BaseHook{''.join(generic[b] for b in bases)}):" in code
+
+
+# Where each hook the operators name makes its client (the client the lab's run says it builds).
+CLIENT_MADE = {
+    "BigQueryHook": ("airflow/providers/google/cloud/hooks/bigquery.py", "bigquery.Client", "return Client("),
+    "GCSHook": ("airflow/providers/google/cloud/hooks/gcs.py", "storage.Client", "self._conn = storage.Client("),
+    "S3Hook": ("airflow/providers/amazon/aws/hooks/s3.py", "boto3 S3 client", 'kwargs["client_type"] = "s3"'),
+    "WasbHook": ("airflow/providers/microsoft/azure/hooks/wasb.py", "BlobServiceClient", "return BlobServiceClient("),
+}
+WHEEL_OF = {
+    "google": "apache-airflow-providers-google 22.8.0",
+    "aws": "apache-airflow-providers-amazon 9.39.0",
+    "azure": "apache-airflow-providers-microsoft-azure 15.2.1",
+}
+
+
+@pytest.mark.parametrize("name", [n for n, spec in operators().items() if spec.get("hook")])
+def test_each_operator_builds_the_hook_and_client_the_lab_names(name):
+    """GCSCreateBucketOperator was said to build a BigQueryHook and a bigquery.Client (Airflow 3.3's
+    path, and step 3): its execute() builds a GCSHook, whose get_conn makes a storage.Client."""
+    spec = operators()[name]
+    package = WHEEL_OF[spec["provider"]]
+    assert f"{spec['hook']}(" in source_text(package, spec["module"].replace(".", "/") + ".py")
+    path, client, made = CLIENT_MADE[spec["hook"]]
+    assert spec["client"] == client and made in source_text(package, path)
