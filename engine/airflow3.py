@@ -21,10 +21,10 @@ from typing import Any
 
 from engine.connection import TaskConnection
 from engine.errors import HookError
-from engine.hooks import HOOKS, hook_for
+from engine.hooks import HOOKS
 from engine.lessons import operators
 from engine.secrets import CONN_ENV_PREFIX, ConnectionNotFound, Lookup, Resolution
-from engine.simulator import Event, Runner, TaskFrame, _error_facts, _lookups_text, session_facts
+from engine.simulator import Event, Runner, TaskFrame, _error_facts, _lookups_text
 from engine.trace import VARIABLES
 
 
@@ -130,18 +130,11 @@ class AirflowRunner(Runner):
             )
             yield ev(frame, "values_in_task", "ok", task, {"log": log})
 
-        facts = {"hook": "hook", "variant": "no_hook"}  # until a hook exists: the operator could get none
-        try:
-            hook = hook_for(task.provider, conn, self.cloud)
-            client = self._clients.get(task.operator) or hook.client  # the operator's hook's client
-            facts = {"hook": hook.name, "client": client, "variant": "credentials"}
-            session = hook.open_session(conn, self.ids("session-"), client)
-        except HookError as err:
-            yield ev(frame, "credentials_built", "failed", task, {**facts, **_error_facts(err)})
+        facts, session = self._client_for(task, conn)  # as the lesson's build step
+        if session is None:
+            yield ev(frame, "credentials_built", "failed", task, facts)
             yield from self._end(frame, failed=True)
             return
-        facts |= session_facts(session)
-        facts["variant"] = "ambient" if session.ambient else "connection"  # as the lesson's build step
         azure_default = "DefaultAzure" in session.credential_source
         log = (self._log("Using DefaultAzureCredential as credential", "WasbHook"),) if azure_default else ()
         yield ev(frame, "credentials_built", "ok", task, {**facts, "log": log})

@@ -160,25 +160,16 @@ class Runner:
             facts = {"source": resolution.source, "where": resolution.where, "lookups": self._lookups[task.conn_id]}
             yield self._event(frame, "request_connection", "ok", task, facts)
 
-        facts = {"hook": "hook", "variant": "no_hook"}  # until a hook exists: the operator could get none
-        try:
-            hook = hook_for(task.provider, conn, self.cloud)
-            client = self._clients.get(task.operator) or hook.client  # the operator's hook's client
-            facts = {"hook": hook.name, "client": client, "variant": "credentials"}
-            session = hook.open_session(conn, self.ids("session-"), client)
-        except HookError as err:
+        facts, session = self._client_for(task, conn)
+        if session is None:
             frame.task_status = "failed"
-            yield self._event(frame, "create_session", "failed", task, {**facts, **_error_facts(err)})
+            yield self._event(frame, "create_session", "failed", task, facts)
             yield self._event(frame, "task_complete", "failed_without_session", task, {})
             return
         frame.session = session
         frame.task_status = "running"
         first = self._first_request[session.auth]  # what the first request does with the credentials
-        del facts["variant"]
-        facts |= session_facts(session)
-        # the lesson's words follow where the credentials came from: the connection, or the worker
-        # itself when the connection holds none (ADC, boto3's chain, DefaultAzureCredential)
-        facts |= {"first_request": first["built"], "variant": "ambient" if session.ambient else "connection"}
+        facts["first_request"] = first["built"]
         yield self._event(frame, "create_session", "ok", task, facts)
 
         outcome = "ok"
@@ -195,6 +186,26 @@ class Runner:
         if outcome == "ok":
             frame.task_status = "completed"
         yield self._event(frame, "task_complete", outcome, task, {})
+
+    def _client_for(self, task: Task, conn: Connection) -> tuple[dict[str, Any], ClientSession | None]:
+        """The operator's hook builds credentials from ``conn`` and its client: the step's facts and
+        the client, or the facts of the error and ``None``. The facts' ``variant`` says which of the
+        lesson's wordings fits: no hook the operator can use, credentials that cannot be built, or
+        credentials from the connection or from the worker itself (ADC, boto3's chain,
+        DefaultAzureCredential) when the connection holds none."""
+        try:
+            hook = hook_for(task.provider, conn, self.cloud)
+        except HookError as err:
+            return {"hook": "hook", "variant": "no_hook", **_error_facts(err)}, None
+        client = self._clients.get(task.operator) or hook.client  # the operator's hook's client
+        facts = {"hook": hook.name, "client": client}
+        try:
+            session = hook.open_session(conn, self.ids("session-"), client)
+        except HookError as err:
+            return {**facts, "variant": "credentials", **_error_facts(err)}, None
+        facts |= session_facts(session)
+        facts["variant"] = "ambient" if session.ambient else "connection"
+        return facts, session
 
     @staticmethod
     def _event(frame: TaskFrame, kind: str, outcome: str, task: Task, facts: dict[str, Any]) -> Event:
