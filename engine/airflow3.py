@@ -45,7 +45,7 @@ class AirflowRunner(Runner):
     def live_values(self, frame: TaskFrame) -> list[tuple[str, Any]]:
         values = super().live_values(frame)
         session = frame.session
-        if session is not None and session.state == "open" and session.token and session.auth == "token":
+        if session is not None and session.state == "open" and session.token:
             values[1] = ("token", session)
         return [*values, (self._secret_before_look_up(frame), None)]
 

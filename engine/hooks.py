@@ -100,7 +100,8 @@ class Cloud:
         return cls(spec.get("rejects_credentials"), spec.get("job_error"), new_id, spec.get("adc"))
 
     def fetch_token(self, session: ClientSession) -> None:
-        """The first request fetches an access token with the credentials (lazily, as google-auth does)."""
+        """The first request shows the cloud the credentials: a token credential fetches an access token
+        (lazily, as google-auth does) and keeps it; a key signs each request, so none is kept."""
         if session.token:
             return
         if session.ambient and not session.principal:
@@ -114,7 +115,7 @@ class Cloud:
             raise CloudError(*errors.get(session.client, ("No credentials", "DefaultCredentialsError")))
         if self.rejects_credentials:
             raise CloudError(self.rejects_credentials, "RefreshError")
-        session.token = True
+        session.token = session.auth == "token"
 
     def call(self, session: ClientSession, call: str, task_id: str, dag_id: str) -> str:
         """Send ``call``: the first request fetches a token; returns what the service answers."""
