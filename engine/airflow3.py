@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from engine.connection import TaskConnection
+from engine.connection import Connection, TaskConnection
 from engine.errors import HookError
 from engine.hooks import HOOKS
 from engine.lessons import operators
-from engine.secrets import CONN_ENV_PREFIX, ConnectionNotFound, Lookup, Resolution
+from engine.secrets import CONN_ENV_PREFIX, ConnectionNotFound, Lookup
 from engine.simulator import Event, Runner, TaskFrame, _error_facts, _lookups_text
 from engine.trace import VARIABLES
 
@@ -34,13 +34,11 @@ class AirflowRunner(Runner):
     tracked = (*VARIABLES, "password")
     initial_status = "queued"  # the executor has queued it; the supervisor will start it
 
-    def _resolve(self, conn_id: str) -> Resolution:
-        """As the lesson's run resolves it; the task's masker also takes the whole extra
+    def _secrets_of(self, connection: Connection) -> list[str]:
+        """As the lesson's run masks them; the task's masker also takes the whole extra
         (``mask_secret(conn.extra)``), not only its sensitive fields."""
-        resolution = super()._resolve(conn_id)
-        if resolution.connection.extra:
-            self.redactor.add([resolution.connection.extra])
-        return resolution
+        secrets = super()._secrets_of(connection)
+        return [*secrets, connection.extra] if connection.extra else secrets
 
     def live_values(self, frame: TaskFrame) -> list[tuple[str, Any]]:
         values = super().live_values(frame)
@@ -55,11 +53,10 @@ class AirflowRunner(Runner):
         change within a run, so asking now is asking what the look-up will find."""
         if frame.secret != "at_rest":
             return frame.secret
-        try:
-            source = self._resolve(frame.task.conn_id).source
-        except ConnectionNotFound:
+        answer = self._answer(frame.task.conn_id)
+        if isinstance(answer, ConnectionNotFound):
             return "nowhere"
-        return "in_env" if source == "environment" else "at_rest"
+        return "in_env" if answer.source == "environment" else "at_rest"
 
     def _process(self) -> Iterator[Event]:
         first = self.dag.tasks[0]
@@ -177,7 +174,7 @@ class AirflowRunner(Runner):
         # what the process held when it exits: the lesson's words for each (no connection, no client...)
         if frame.connection_details is None:
             held = "nothing"
-        elif isinstance(self._resolved.get(task.conn_id), ConnectionNotFound):  # the AWS hook's empty one
+        elif isinstance(self._answer(task.conn_id), ConnectionNotFound):  # the AWS hook's empty one
             held = "empty"
         else:
             held = "connection_and_client" if frame.session is not None else "connection"

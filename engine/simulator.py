@@ -212,20 +212,30 @@ class Runner:
         return Event(kind, outcome, task, facts, frame)
 
     def _resolve(self, conn_id: str) -> Resolution:
-        """Airflow looks the conn_id up for every task; within one recorded run the backends'
-        answers cannot change, so each distinct conn_id is read (and decrypted) once."""
-        if conn_id not in self._resolved:
-            try:
-                resolution = resolve_connection(conn_id, self.backends)
-                self.redactor.add(resolution.connection.secrets())
-                self._resolved[conn_id] = resolution
-            except ConnectionNotFound as err:
-                self._resolved[conn_id] = err
-            self._lookups[conn_id] = _lookups_text(self._resolved[conn_id].lookups, self.lesson["lookup_words"])
-        answer = self._resolved[conn_id]
-        if isinstance(answer, ConnectionNotFound):
-            raise answer
+        """The task's look-up of ``conn_id``: its connection, or ``ConnectionNotFound`` raised."""
+        answer = self._answer(conn_id)
+        if isinstance(answer, ConnectionNotFound):  # one error shared by every task that asks: raised
+            raise answer.with_traceback(None)  # with a fresh traceback, not one grown by each raise
         return answer
+
+    def _answer(self, conn_id: str) -> Resolution | ConnectionNotFound:
+        """The backends' answer for ``conn_id``. Airflow looks the conn_id up for every task; within one
+        recorded run the backends' answers cannot change, so each distinct conn_id is read (and
+        decrypted) once, and its secrets given to the run's masker once."""
+        answer = self._resolved.get(conn_id)
+        if answer is None:
+            try:
+                answer = resolve_connection(conn_id, self.backends)
+                self.redactor.add(self._secrets_of(answer.connection))
+            except ConnectionNotFound as err:
+                answer = err
+            self._resolved[conn_id] = answer
+            self._lookups[conn_id] = _lookups_text(answer.lookups, self.lesson["lookup_words"])
+        return answer
+
+    def _secrets_of(self, connection: Connection) -> list[str]:
+        """What the task's log masker is given of a connection: its password and sensitive extras."""
+        return connection.secrets()
 
     # -- recording ------------------------------------------------------------------------
     def step(self) -> Step | None:
