@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from engine.fidelity import places_in
+from engine.hooks import HOOK_FOR_TYPE
 from engine.lessons import airflow_notes, lesson, operators, simplifications
 from tests.real_airflow import VENV, need_real_airflow
 
@@ -55,14 +56,15 @@ def test_a_quoted_note_is_found_in_the_source_it_cites(note):
     assert note["quote"] in source_text(note["package"], note["file"]), (note["package"], note["file"])
 
 
-PROVIDER_OF_TYPE = {  # the wheel that registers each type's hook, and where its provider info is
-    "google_cloud_platform": ("apache-airflow-providers-google 22.8.0", "airflow/providers/google"),
+# Each provider's wheel (fetched by .ci/airflow-venv) and where in it its provider info is.
+WHEEL_OF = {
+    "google": ("apache-airflow-providers-google 22.8.0", "airflow/providers/google"),
     "aws": ("apache-airflow-providers-amazon 9.39.0", "airflow/providers/amazon"),
-    "wasb": ("apache-airflow-providers-microsoft-azure 15.2.1", "airflow/providers/microsoft/azure"),
+    "azure": ("apache-airflow-providers-microsoft-azure 15.2.1", "airflow/providers/microsoft/azure"),
 }
 
 
-@pytest.mark.parametrize("conn_type", sorted(PROVIDER_OF_TYPE))
+@pytest.mark.parametrize("conn_type", sorted(HOOK_FOR_TYPE))
 def test_the_hook_each_type_registers_is_declared_as_the_lab_says(conn_type):
     """The provider registers this hook class for the type, and declares it on the Task SDK's
     BaseHook (through common-compat) and the lab's other bases: common-sql's refusal names its
@@ -70,7 +72,7 @@ def test_the_hook_each_type_registers_is_declared_as_the_lab_says(conn_type):
     from engine.hooks import REGISTERED_HOOK
 
     path, bases = REGISTERED_HOOK[conn_type]
-    package, root = PROVIDER_OF_TYPE[conn_type]
+    package, root = WHEEL_OF[HOOK_FOR_TYPE[conn_type]]  # the provider whose hook the type registers
     info = source_text(package, f"{root}/get_provider_info.py")
     after = info[info.index(f'"hook-class-name": "{path}",') :]
     assert re.search(r'"connection-type": "([^"]+)"', after).group(1) == conn_type
@@ -88,11 +90,6 @@ CLIENT_MADE = {
     "S3Hook": ("airflow/providers/amazon/aws/hooks/s3.py", "boto3 S3 client", 'kwargs["client_type"] = "s3"'),
     "WasbHook": ("airflow/providers/microsoft/azure/hooks/wasb.py", "BlobServiceClient", "return BlobServiceClient("),
 }
-WHEEL_OF = {
-    "google": "apache-airflow-providers-google 22.8.0",
-    "aws": "apache-airflow-providers-amazon 9.39.0",
-    "azure": "apache-airflow-providers-microsoft-azure 15.2.1",
-}
 
 
 @pytest.mark.parametrize("name", [n for n, spec in operators().items() if spec.get("hook")])
@@ -100,7 +97,7 @@ def test_each_operator_builds_the_hook_and_client_the_lab_names(name):
     """GCSCreateBucketOperator was said to build a BigQueryHook and a bigquery.Client (Airflow 3.3's
     path, and step 3): its execute() builds a GCSHook, whose get_conn makes a storage.Client."""
     spec = operators()[name]
-    package = WHEEL_OF[spec["provider"]]
+    package, _ = WHEEL_OF[spec["provider"]]
     assert f"{spec['hook']}(" in source_text(package, spec["module"].replace(".", "/") + ".py")
     path, client, made = CLIENT_MADE[spec["hook"]]
     assert spec["client"] == client and made in source_text(package, path)
